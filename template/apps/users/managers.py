@@ -1,0 +1,39 @@
+"""The user manager: users log in with their e-mail address, not a username."""
+
+from typing import Any
+
+from django.contrib.auth.models import BaseUserManager
+
+
+class UserManager(BaseUserManager):
+    """Create users identified by a normalised e-mail address."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> Any:
+        if not email:
+            message = "Users must have an e-mail address."
+            raise ValueError(message)
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> Any:
+        """Create a regular user."""
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields: Any) -> Any:
+        """Create a user with every permission (``createsuperuser`` calls this)."""
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
+            message = "A superuser must have is_staff=True and is_superuser=True."
+            raise ValueError(message)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username: str | None) -> Any:
+        """Look the user up by e-mail, ignoring case."""
+        return self.get(email__iexact=username)

@@ -1,0 +1,45 @@
+"""The custom user model, in place before the first migration as Django advises."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+
+from apps.users.managers import UserManager
+from common.models import BaseModel
+from common.validators import FileExtensionValidator, MaxFileSizeValidator
+
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
+AVATAR_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+
+
+class User(BaseModel, AbstractUser):
+    """A user who logs in with an e-mail address (unique, case-insensitively)."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+    phone_number = models.CharField(max_length=20, blank=True, default="")
+    avatar = models.ImageField(
+        upload_to="avatars/%Y/%m/",
+        blank=True,
+        default="",
+        validators=[
+            MaxFileSizeValidator(AVATAR_MAX_BYTES),
+            FileExtensionValidator(AVATAR_EXTENSIONS),
+        ],
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        db_table = "users"
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="users_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        """Show the e-mail address, the user's identity."""
+        return self.email

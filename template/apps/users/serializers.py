@@ -1,0 +1,85 @@
+"""Serializers for users: separate shapes for reading, registering and updating."""
+
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from apps.users.models import AVATAR_EXTENSIONS, AVATAR_MAX_BYTES, User
+from apps.users.selectors import user_email_taken
+from apps.users.services import EMAIL_TAKEN
+from common.validators import FileExtensionValidator, MaxFileSizeValidator
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as the API shows it; never includes the password."""
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone_number",
+            "avatar",
+            "date_joined",
+        ]
+        read_only_fields = fields
+
+
+class UserRegistrationSerializer(serializers.Serializer):
+    """Input for registration: the password is write-only and must be confirmed."""
+
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    password_confirm = serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=128,
+    )
+    first_name = serializers.CharField(max_length=150, required=False, default="")
+    last_name = serializers.CharField(max_length=150, required=False, default="")
+    phone_number = serializers.CharField(max_length=20, required=False, default="")
+
+    def validate_email(self, value: str) -> str:
+        """Normalise the address and refuse one already registered, in any case."""
+        email = value.strip().lower()
+        if user_email_taken(email=email):
+            raise serializers.ValidationError(EMAIL_TAKEN)
+        return email
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Check that both passwords match and pass Django's password validators."""
+        if attrs["password"] != attrs.pop("password_confirm"):
+            raise serializers.ValidationError({"password_confirm": "Passwords do not match."})
+        candidate = User(
+            email=attrs["email"],
+            first_name=attrs.get("first_name", ""),
+            last_name=attrs.get("last_name", ""),
+        )
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+class UserUpdateSerializer(serializers.Serializer):
+    """Input for updating one's own profile; every field is optional."""
+
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    phone_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+
+
+class AvatarSerializer(serializers.Serializer):
+    """Input for an avatar upload: an image within the size and type limits."""
+
+    avatar = serializers.ImageField(
+        validators=[
+            MaxFileSizeValidator(AVATAR_MAX_BYTES),
+            FileExtensionValidator(AVATAR_EXTENSIONS),
+        ],
+    )

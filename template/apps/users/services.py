@@ -1,0 +1,73 @@
+"""Write operations on users; views call these with validated, plain values."""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+
+from apps.users.models import User
+from apps.users.selectors import user_email_taken
+from common.exceptions import ServiceError
+
+EMAIL_TAKEN = "An account with this e-mail address already exists."
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    phone_number: str = "",
+) -> User:
+    """Register a user; e-mail addresses are unique regardless of case."""
+    if user_email_taken(email=email):
+        raise ServiceError(EMAIL_TAKEN, code="email_taken")
+    user = User(
+        email=User.objects.normalize_email(email).lower(),
+        first_name=first_name,
+        last_name=last_name,
+        phone_number=phone_number,
+    )
+    user.set_password(password)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    phone_number: str | None = None,
+) -> User:
+    """Change the given profile fields; ``None`` leaves a field as it is."""
+    changes = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone_number": phone_number,
+    }
+    updated = [field for field, value in changes.items() if value is not None]
+    for field in updated:
+        setattr(user, field, changes[field])
+    if updated:
+        user.full_clean()
+        user.save(update_fields=[*updated, "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_set_avatar(*, user: User, avatar: UploadedFile | None) -> User:
+    """Replace the user's avatar (``None`` removes it) and delete the old file."""
+    old_avatar = user.avatar.name
+    if avatar is None:
+        user.avatar = ""
+    else:
+        user.avatar = avatar
+        user.full_clean()
+    user.save(update_fields=["avatar", "updated_at"])
+    if old_avatar and old_avatar != user.avatar.name:
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_avatar))
+    return user

@@ -1,0 +1,25 @@
+"""Factories for the users app."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from apps.users.models import User
+
+
+class UserFactory(DjangoModelFactory):
+    """A saved, active user with a known password."""
+
+    PASSWORD = "correct-horse-battery-staple"
+
+    class Meta:
+        model = User
+        # PASSWORD is for tests to log in with, not a model field.
+        exclude = ("PASSWORD",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    phone_number = factory.Faker("numerify", text="+1##########")
+    is_active = True
+    password = factory.django.Password(PASSWORD)

@@ -1,0 +1,164 @@
+"""Serializers for products and orders.
+
+Reading and writing use different serializers: the output shows computed and nested
+data, the input accepts only what a client may choose. Input serializers only check
+shape and limits; rules that need the database belong to the services.
+"""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.orders.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Order, OrderItem, Product
+from apps.orders.services import DUPLICATE_PRODUCT
+
+MAX_ITEMS_PER_ORDER = 50
+MAX_QUANTITY_PER_ITEM = 1000
+NOTES_MAX_LENGTH = 2000
+DESCRIPTION_MAX_LENGTH = 5000
+REASON_MAX_LENGTH = 500
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    """A product as the catalogue shows it."""
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "sku", "description", "price", "is_active", "created_at"]
+        read_only_fields = fields
+
+
+class ProductCreateSerializer(serializers.Serializer):
+    """Input for adding a product (staff only)."""
+
+    name = serializers.CharField(max_length=200)
+    sku = serializers.CharField(max_length=64)
+    price = serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        min_value=0,
+    )
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+
+
+class ProductUpdateSerializer(serializers.Serializer):
+    """Input for changing a product (staff only); every field is optional."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    sku = serializers.CharField(max_length=64, required=False)
+    price = serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        min_value=0,
+        required=False,
+    )
+    description = serializers.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+    )
+    is_active = serializers.BooleanField(required=False)
+
+
+class ProductSummarySerializer(serializers.ModelSerializer):
+    """The few product fields an order line needs."""
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "sku"]
+        read_only_fields = fields
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    """An order line with its product; the price is the one charged, not today's."""
+
+    product = ProductSummarySerializer(read_only=True)
+    line_total = serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        read_only=True,
+    )
+
+    class Meta:
+        model = OrderItem
+        fields = ["id", "product", "quantity", "unit_price", "line_total"]
+        read_only_fields = fields
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    """An order as its owner sees it, lines included.
+
+    ``item_count`` comes from the selector's annotation: reading it costs no query,
+    unlike a ``SerializerMethodField`` that would count per order.
+    """
+
+    user_email = serializers.EmailField(source="user.email", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    item_count = serializers.IntegerField(read_only=True)
+    items = OrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "user_email",
+            "status",
+            "status_display",
+            "total_amount",
+            "notes",
+            "cancellation_reason",
+            "item_count",
+            "items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrderItemInputSerializer(serializers.Serializer):
+    """One requested line: which product, how many."""
+
+    product_id = serializers.UUIDField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY_PER_ITEM)
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    """Input for placing an order; prices are never taken from the client."""
+
+    # The upper bound keeps one request from locking up a worker with a huge order.
+    items = OrderItemInputSerializer(many=True, min_length=1, max_length=MAX_ITEMS_PER_ORDER)
+    notes = serializers.CharField(
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+
+    def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Refuse a product listed twice: it is almost always a client bug."""
+        product_ids = [item["product_id"] for item in value]
+        if len(set(product_ids)) != len(product_ids):
+            raise serializers.ValidationError(DUPLICATE_PRODUCT)
+        return value
+
+
+class OrderUpdateSerializer(serializers.Serializer):
+    """Input for changing an order: only the notes are the customer's to change."""
+
+    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, allow_blank=True)
+
+
+class OrderCancelSerializer(serializers.Serializer):
+    """Input for cancelling an order; the reason is optional."""
+
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+    )

@@ -1,0 +1,99 @@
+"""One error format for the whole API.
+
+Every error response, whatever raised it, has the same shape::
+
+    {"error": {"code": "not_found", "message": "Not found.", "details": {}}}
+
+``code`` is stable and meant for programs, ``message`` is meant for people, and
+``details`` carries field errors (validation) or extra context.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+class ServiceError(Exception):
+    """A business rule refused the operation; the API answers 400 with this message.
+
+    Services raise it with plain values, so they stay independent of HTTP and DRF.
+    """
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "service_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Keep a human message, a machine code and optional details."""
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.details = details or {}
+
+
+def error_body(*, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """Build the error envelope every error response uses."""
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def _as_drf_exception(exc: Exception) -> Exception:
+    """Translate Django's own exceptions into the DRF ones they correspond to."""
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render every handled exception in the error envelope.
+
+    Unhandled exceptions return ``None`` so Django turns them into a 500 and error
+    reporting (logging, Sentry) sees them.
+    """
+    if isinstance(exc, ServiceError):
+        return Response(
+            error_body(code=exc.code, message=exc.message, details=exc.details),
+            status=exc.status_code,
+        )
+
+    exc = _as_drf_exception(exc)
+    response = exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = error_body(
+            code="validation_error",
+            message="The submitted data is invalid.",
+            details=response.data,
+        )
+    else:
+        details = {"wait": exc.wait} if isinstance(exc, exceptions.Throttled) else {}
+        response.data = error_body(
+            code=exc.default_code,
+            message=str(exc.detail),
+            details=details,
+        )
+    return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Answer an unhandled error with the envelope instead of an HTML page."""
+    return JsonResponse(
+        error_body(code="server_error", message="An unexpected error occurred."),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )

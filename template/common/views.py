@@ -1,0 +1,69 @@
+"""Views that belong to no app: the health check."""
+
+import logging
+
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+logger = logging.getLogger(__name__)
+
+HEALTH_CACHE_KEY = "health-check"
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        logger.exception("Health check: the database is unreachable")
+        return False
+    return True
+
+
+def _cache_ok() -> bool:
+    try:
+        cache.set(HEALTH_CACHE_KEY, "ok", timeout=5)
+        return cache.get(HEALTH_CACHE_KEY) == "ok"
+    except Exception:
+        # Cache backends raise their client's own errors (redis.ConnectionError, ...).
+        logger.exception("Health check: the cache is unreachable")
+        return False
+
+
+class HealthView(APIView):
+    """Report whether the database and the cache answer; for load balancers and probes."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = ()
+
+    @extend_schema(
+        summary="Health check",
+        tags=["health"],
+        responses={
+            (200, "application/json"): inline_serializer(
+                name="Health",
+                fields={
+                    "status": serializers.CharField(),
+                    "checks": serializers.DictField(child=serializers.CharField()),
+                },
+            ),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        """Check each dependency; answer 503 if any fails."""
+        checks = {
+            "database": "ok" if _database_ok() else "unavailable",
+            "cache": "ok" if _cache_ok() else "unavailable",
+        }
+        healthy = all(value == "ok" for value in checks.values())
+        return Response(
+            {"status": "ok" if healthy else "unavailable", "checks": checks},
+            status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
+        )

@@ -1,0 +1,60 @@
+"""Gunicorn configuration, used by the production image.
+
+    gunicorn config.wsgi:application --config config/gunicorn.py
+
+Each setting can be changed without rebuilding the image, through the environment:
+
+- ``PORT`` (8000): the port to listen on, on every interface.
+- ``WEB_CONCURRENCY`` (2 x CPUs + 1): the number of worker processes.
+- ``GUNICORN_THREADS`` (1): threads per worker; more than 1 uses the gthread worker.
+- ``GUNICORN_TIMEOUT`` (30): seconds a request may take before its worker is restarted.
+- ``GUNICORN_GRACEFUL_TIMEOUT`` (30): seconds workers get to finish on shutdown.
+- ``GUNICORN_KEEPALIVE`` (5): seconds to keep an idle connection open.
+- ``GUNICORN_MAX_REQUESTS`` (1000) and ``GUNICORN_MAX_REQUESTS_JITTER`` (100): restart a
+  worker after about that many requests, which bounds slow memory leaks. 0 disables.
+- ``GUNICORN_LOG_LEVEL`` (info).
+- ``FORWARDED_ALLOW_IPS`` (127.0.0.1,::1): the proxies trusted to set X-Forwarded-*
+  headers. Set it to the address of your load balancer, or to * when only the load
+  balancer can reach the container.
+"""
+
+import os
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    """Return the integer in the environment variable ``name``, or ``default`` if unset."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _cpu_count() -> int:
+    """Return the CPUs this process may run on (respects container CPU sets)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # Not available on macOS.
+        return os.cpu_count() or 1
+
+
+# Inside a container the app must listen on every interface to be reachable.
+bind = f"0.0.0.0:{_env_int('PORT', 8000)}"
+workers = _env_int("WEB_CONCURRENCY", 2 * _cpu_count() + 1)
+threads = _env_int("GUNICORN_THREADS", 1)
+timeout = _env_int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+
+# Logs go to stdout and stderr, where the container runtime collects them.
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Workers signal they are alive through a file; keep it in memory where available, since
+# a slow or read-only disk makes healthy workers look stuck.
+_SHARED_MEMORY = Path("/dev/shm")  # noqa: S108
+if _SHARED_MEMORY.is_dir():
+    worker_tmp_dir = str(_SHARED_MEMORY)

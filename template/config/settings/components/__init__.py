@@ -1,0 +1,1 @@
+"""Settings of optional integrations, one module each, imported by the settings modules."""

@@ -1,0 +1,16 @@
+"""Settings for local development: debug on, zero setup (SQLite, in-memory cache)."""
+
+from config.settings.base import *
+
+DEBUG = True
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY",
+    default="django-insecure-development-only-key-never-use-in-production",
+)
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localhost:3000"])
+
+# Serve static files from the app directories without running collectstatic first.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+LOGGING["loggers"]["apps"]["level"] = "DEBUG"

@@ -1,0 +1,128 @@
+"""Shared fixtures: render the template once per answer set, run commands in the result."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from copier import run_copy
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+OPTIONS = ("use_jwt", "use_celery", "use_s3", "use_sentry")
+BASE_ANSWERS: dict[str, Any] = {
+    "project_name": "My API",
+    "author_name": "Ada Lovelace",
+    "author_email": "ada@example.com",
+    "run_setup": False,
+}
+
+
+def combo_id(answers: dict[str, Any]) -> str:
+    """Name a combination by the options it turns on ("jwt+celery", "none", "...-noexample")."""
+    on = [option.removeprefix("use_") for option in OPTIONS if answers.get(option)]
+    name = "+".join(on) or "none"
+    return name if answers.get("include_example_app", True) else f"{name}-noexample"
+
+
+def _combos() -> list[dict[str, Any]]:
+    combos = [
+        {**dict(zip(OPTIONS, values, strict=True)), "include_example_app": True}
+        for values in itertools.product((False, True), repeat=len(OPTIONS))
+    ]
+    combos += [
+        {**dict.fromkeys(OPTIONS, value), "include_example_app": False} for value in (False, True)
+    ]
+    return combos
+
+
+# Every combination of the four options with the example app, plus all-off and all-on without.
+COMBOS = _combos()
+DEFAULT_COMBO = {"use_jwt": True, "use_celery": False, "use_s3": False, "use_sentry": False}
+
+
+def render_project(destination: Path, **answers: Any) -> Path:
+    """Render the template (tasks skipped) into ``destination`` and return it."""
+    run_copy(
+        str(TEMPLATE_ROOT),
+        str(destination),
+        data={**BASE_ANSWERS, **answers},
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+    return destination
+
+
+@pytest.fixture(scope="session")
+def render(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Return ``render(**answers) -> Path``, rendering each answer set once per session."""
+    cache: dict[tuple[tuple[str, Any], ...], Path] = {}
+
+    def _render(**answers: Any) -> Path:
+        key = tuple(sorted(answers.items()))
+        if key not in cache:
+            name = combo_id(answers) if answers else "default"
+            cache[key] = render_project(tmp_path_factory.mktemp(name) / "project", **answers)
+        return cache[key]
+
+    return _render
+
+
+def project_env(**overrides: str) -> dict[str, str]:
+    """Return an environment for running a generated project's commands.
+
+    Variables of the surrounding shell that the project reads are dropped, so each run
+    sees only what the test passes.
+    """
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "AWS_", "SENTRY_", "CELERY_"))
+    }
+    env.pop("PYTEST_ADDOPTS", None)
+    env.pop("COV_CORE_SOURCE", None)
+    env.update(overrides)
+    return env
+
+
+def run_in(
+    project: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python <args>`` in ``project``; fail the test with the output if it fails."""
+    result = subprocess.run(  # noqa: S603 - the arguments are the tests' own
+        [sys.executable, *args],
+        cwd=project,
+        env=env or project_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`python {' '.join(args)}` failed in {project} (exit {result.returncode}):\n"
+            f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}",
+        )
+    return result
+
+
+@pytest.fixture
+def isolated_cwd(tmp_path: Path) -> Iterator[Path]:
+    """Run the test inside an empty temporary directory."""
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(previous)

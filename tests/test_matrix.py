@@ -1,0 +1,158 @@
+"""Every option combination renders into a project that lints clean and passes its own checks.
+
+Each combination is rendered once per xdist worker and all its tests run on that worker
+(``xdist_group``), so the full matrix costs one render per combination.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import COMBOS, OPTIONS, combo_id, project_env, run_in
+
+COMBO_PARAMS = [
+    pytest.param(combo, id=combo_id(combo), marks=pytest.mark.xdist_group(combo_id(combo)))
+    for combo in COMBOS
+]
+
+# Jinja syntax left in a rendered file. GitHub Actions' ${{ }} and Django templates under
+# templates/ legitimately use braces, so they are left out of this check.
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|\{\{-|-\}\}")
+
+# What must not appear anywhere in a project generated without the option.
+DISABLED_OPTION_TRACES: dict[str, re.Pattern[str]] = {
+    "use_jwt": re.compile(r"jwt|simplejwt|bearer", re.IGNORECASE),
+    "use_celery": re.compile(r"celery|CELERY_|beat_schedule|\.delay\(", re.IGNORECASE),
+    "use_s3": re.compile(r"storages\.backends|django-storages|boto3|\bAWS_|S3Storage", re.I),
+    "use_sentry": re.compile(r"sentry", re.IGNORECASE),
+}
+# What the alternative to JWT (DRF tokens) leaves, which must be gone when JWT is chosen.
+JWT_ALTERNATIVE_TRACES = re.compile(r"rest_framework\.authtoken|TokenAuthentication")
+
+
+def project_files(project: Path) -> list[Path]:
+    """Return every file a user would commit (no caches, no local state)."""
+    ignored = {".venv", "__pycache__", ".pytest_cache", ".ruff_cache", "media", "staticfiles"}
+    return sorted(
+        path
+        for path in project.rglob("*")
+        if path.is_file()
+        and not ignored.intersection(path.relative_to(project).parts)
+        and path.name not in {".coverage", "db.sqlite3"}
+    )
+
+
+def production_env(project: Path, answers: dict[str, Any], **extra: str) -> dict[str, str]:
+    """Return the environment production settings need, with local stand-ins for services."""
+    env = project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DATABASE_URL=f"sqlite:///{project / 'production-check.sqlite3'}",
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        **extra,
+    )
+    if answers["use_s3"]:
+        env["AWS_STORAGE_BUCKET_NAME"] = "media-bucket"
+    if answers["use_sentry"]:
+        env["SENTRY_DSN"] = "https://public@sentry.example.com/1"
+    return env
+
+
+@pytest.fixture
+def project(render: Callable[..., Path], request: pytest.FixtureRequest) -> Path:
+    """Return the rendered project of the test's combination."""
+    return render(**request.param)
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_rendered_files_are_clean(project: Path) -> None:
+    """No template file, Jinja syntax or whitespace debris is left in the project."""
+    problems: list[str] = []
+    for path in project_files(project):
+        relative = path.relative_to(project)
+        if path.suffix == ".jinja":
+            problems.append(f"{relative}: template file left unrendered")
+        text = path.read_text(encoding="utf-8")
+        if relative.parts[0] != "templates" and JINJA_LEFTOVER.search(text):
+            problems.append(f"{relative}: Jinja syntax left in the file")
+        if text and not text.endswith("\n"):
+            problems.append(f"{relative}: no newline at the end")
+        if text.endswith("\n\n"):
+            problems.append(f"{relative}: blank lines at the end")
+        if "\n\n\n\n" in text:
+            problems.append(f"{relative}: a run of blank lines (debris of a Jinja block?)")
+        if re.search(r"[ \t]+\n", text):
+            problems.append(f"{relative}: trailing whitespace")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_no_trace_of_disabled_options(project: Path) -> None:
+    """A disabled option leaves no package, setting, import or test behind."""
+    answers = dict(
+        line.split(": ", 1)
+        for line in (project / ".copier-answers.yml").read_text().splitlines()
+        if line.startswith("use_")
+    )
+    disabled = [option for option in OPTIONS if answers[option] == "false"]
+    problems = []
+    for path in project_files(project):
+        if path.name == ".copier-answers.yml":
+            continue
+        text = path.read_text(encoding="utf-8")
+        relative = path.relative_to(project)
+        for option in disabled:
+            if match := DISABLED_OPTION_TRACES[option].search(f"{relative}\n{text}"):
+                problems.append(f"{relative}: {match.group()!r} although {option} is off")
+        if answers["use_jwt"] == "true" and (match := JWT_ALTERNATIVE_TRACES.search(text)):
+            problems.append(f"{relative}: {match.group()!r} although JWT replaces tokens")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_ruff_passes_under_the_project_config(project: Path) -> None:
+    """The project is clean under its own strict ruff rules and formatting."""
+    run_in(project, "-m", "ruff", "check", "--no-cache", ".")
+    run_in(project, "-m", "ruff", "format", "--no-cache", "--check", ".")
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_django_checks_pass(project: Path) -> None:
+    """System checks, migrations and the OpenAPI schema are all in order."""
+    run_in(project, "manage.py", "check", "--fail-level", "WARNING")
+    run_in(project, "manage.py", "makemigrations", "--check", "--dry-run")
+    run_in(
+        project,
+        "manage.py",
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(project / "schema.yml"),
+    )
+    (project / "schema.yml").unlink()
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_check_deploy_passes_with_production_settings(project: Path, request: pytest.FixtureRequest) -> None:
+    """``check --deploy`` finds nothing to warn about in production settings."""
+    answers = request.node.callspec.params["project"]
+    env = production_env(project, answers)
+    result = run_in(project, "manage.py", "check", "--deploy", "--fail-level", "DEBUG", env=env)
+    assert "no issues" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_generated_test_suite_passes(project: Path) -> None:
+    """The project's own tests pass, above its coverage gate."""
+    result = run_in(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly")
+    output = result.stdout
+    assert re.search(r"\d+ passed", output), output[-3000:]
+    assert "Required test coverage of 90% reached" in output, output[-3000:]
