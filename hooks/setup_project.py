@@ -343,30 +343,33 @@ def manual_git(project: Path) -> list[str]:
 # venv --------------------------------------------------------------------------------
 
 
-def _venv_commands(project: Path) -> list[Command]:
-    """Return the commands that create (if needed) and fill ``.venv``."""
+def _venv_commands(*, use_uv: bool, create: bool) -> list[Command]:
+    """Return the commands that create ``.venv`` (if ``create``) and install into it."""
     python = _venv_python_str()
-    commands: list[Command] = []
-    if shutil.which("uv") is not None:
-        if not (project / VENV_DIR).exists():
-            commands.append(Command(("uv", "venv", VENV_DIR)))
-        commands.append(Command(("uv", "pip", "install", "--python", python, "-r", REQUIREMENTS)))
-        return commands
-    if not (project / VENV_DIR).exists():
+    if use_uv:
+        creation = Command(("uv", "venv", VENV_DIR))
+        install = Command(("uv", "pip", "install", "--python", python, "-r", REQUIREMENTS))
+    else:
+        # The Python running Copier; a user types python3 for the same thing.
         interpreter = sys.executable or "python3"
-        commands.append(
-            Command(
-                (interpreter, "-m", "venv", VENV_DIR), manual_form=f"python3 -m venv {VENV_DIR}"
-            )
+        creation = Command(
+            (interpreter, "-m", "venv", VENV_DIR), manual_form=f"python3 -m venv {VENV_DIR}"
         )
-    commands.append(Command((python, "-m", "pip", "install", "-r", REQUIREMENTS)))
-    return commands
+        install = Command((python, "-m", "pip", "install", "-r", REQUIREMENTS))
+    return [creation, install] if create else [install]
+
+
+def _planned_venv_commands(project: Path) -> list[Command]:
+    """Return what the venv step will run in ``project``: uv if on PATH, else pip."""
+    return _venv_commands(
+        use_uv=shutil.which("uv") is not None, create=not (project / VENV_DIR).exists()
+    )
 
 
 def step_venv(project: Path) -> Outcome:
     """Create ``.venv`` unless it exists, then install the development requirements."""
     existed = (project / VENV_DIR).exists()
-    commands = _venv_commands(project)
+    commands = _planned_venv_commands(project)
     if existed and not (project / venv_python()).exists():
         raise StepFailedError(
             reason=f"{VENV_DIR} exists but has no {_venv_python_str()}; it is left "
@@ -380,7 +383,7 @@ def step_venv(project: Path) -> Outcome:
 
 def manual_venv(project: Path) -> list[str]:
     """Return the commands that create and fill ``.venv`` by hand."""
-    return [command.manual for command in _venv_commands(project)]
+    return [command.manual for command in _planned_venv_commands(project)]
 
 
 # migrate and test ----------------------------------------------------------------------
@@ -438,17 +441,10 @@ def manual_commands(*, include_git: bool = False) -> list[str]:
     These are what the steps run when uv is not installed, in a fresh project; the
     after-copy message shows them when the setup task is switched off or skipped.
     """
-    python = _venv_python_str()
-    commands = manual_env()
-    if include_git:
-        commands += [command.manual for command in _git_commands()]
-    commands += [
-        f"python3 -m venv {VENV_DIR}",
-        f"{python} -m pip install -r {REQUIREMENTS}",
-        _migrate_command().manual,
-        _test_command().manual,
-    ]
-    return commands
+    planned = _git_commands() if include_git else []
+    planned += _venv_commands(use_uv=False, create=True)
+    planned += [_migrate_command(), _test_command()]
+    return [*manual_env(), *(command.manual for command in planned)]
 
 
 # -------------------------------------------------------------------------------- main

@@ -407,6 +407,47 @@ def test_failing_install_stops_and_explains(
     assert _git(project, "log", "--oneline").count("\n") == 1
 
 
+# ------------------------------------------------------------------- all the steps
+
+
+def test_full_setup_runs_every_step_in_order(
+    project: Path,
+    bin_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+
+    status = setup.main([])
+
+    out, err = capfd.readouterr()
+    assert status == 0, out + err
+    status_lines = [line for line in out.splitlines() if line.startswith("[copier-drf]")]
+    assert status_lines == [
+        "[copier-drf] Writing .env with a fresh secret key ... done",
+        "[copier-drf] Creating a git repository with a first commit ... done",
+        "[copier-drf] Creating .venv and installing requirements/development.txt ... done (uv)",
+        "[copier-drf] Applying database migrations ... done",
+        "[copier-drf] Running the test suite: .venv/bin/python -m pytest",
+        "[copier-drf] Running the test suite ... done",
+    ]
+    assert "1 passed" in out
+    assert len(_env_key(project / ".env")) >= 50
+    assert _git(project, "status", "--porcelain") == ""  # .env and .venv are ignored
+
+    # Running it again changes nothing that exists: .env, the repository, .venv.
+    env_before = (project / ".env").read_bytes()
+    assert setup.main([]) == 0
+    out, _err = capfd.readouterr()
+    assert "Writing .env with a fresh secret key ... skipped (.env already exists)" in out
+    assert "skipped (already inside a git repository)" in out
+    assert "done (uv; reused the existing .venv)" in out
+    assert (project / ".env").read_bytes() == env_before
+    assert _git(project, "log", "--oneline").count("\n") == 1
+
+
 # ------------------------------------------------------------------- migrate, test
 
 

@@ -2,7 +2,7 @@
 
 from config.settings.base import *
 
-SECRET_KEY = "django-insecure-test-only-key"  # noqa: S105
+SECRET_KEY = "django-insecure-test-only-key-long-enough-for-hs256"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost"]
 
 # MD5 makes creating users in tests fast; it is never used outside tests.
