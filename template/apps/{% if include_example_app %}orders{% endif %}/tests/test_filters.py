@@ -1,0 +1,102 @@
+"""Tests for the order and product filters, through the API as clients use them."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from apps.orders.models import Order
+from apps.orders.tests.factories import OrderFactory, ProductFactory
+from apps.users.models import User
+
+pytestmark = pytest.mark.django_db
+
+ORDERS_URL = reverse("v1:order-list")
+PRODUCTS_URL = reverse("v1:product-list")
+
+
+def result_ids(response) -> set[str]:
+    """Return the ids of the listed objects."""
+    assert response.status_code == 200, response.json()
+    return {result["id"] for result in response.json()["results"]}
+
+
+def test_status_accepts_several_values(auth_client: APIClient, user: User) -> None:
+    pending = OrderFactory(user=user, status=Order.Status.PENDING)
+    shipped = OrderFactory(user=user, status=Order.Status.SHIPPED)
+    OrderFactory(user=user, status=Order.Status.CANCELLED)
+
+    response = auth_client.get(ORDERS_URL, {"status": ["pending", "shipped"]})
+
+    assert result_ids(response) == {str(pending.id), str(shipped.id)}
+
+
+def test_created_after_and_before_bound_the_creation_time(
+    auth_client: APIClient,
+    user: User,
+) -> None:
+    now = datetime.now(tz=UTC)
+    orders = {days: OrderFactory(user=user) for days in (1, 5, 10)}
+    for days, order in orders.items():
+        Order.objects.filter(pk=order.pk).update(created_at=now - timedelta(days=days))
+
+    response = auth_client.get(
+        ORDERS_URL,
+        {
+            "created_after": (now - timedelta(days=7)).isoformat(),
+            "created_before": (now - timedelta(days=2)).isoformat(),
+        },
+    )
+
+    assert result_ids(response) == {str(orders[5].id)}
+
+
+def test_min_and_max_amount_bound_the_total(auth_client: APIClient, user: User) -> None:
+    totals = {amount: OrderFactory(user=user, total_amount=amount) for amount in (5, 50, 500)}
+
+    response = auth_client.get(ORDERS_URL, {"min_amount": "10", "max_amount": "50.00"})
+
+    assert result_ids(response) == {str(totals[50].id)}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "bogus"}, "status"),
+        ({"min_amount": "abc"}, "min_amount"),
+        ({"max_amount": "NaN"}, "max_amount"),
+        ({"created_after": "notadate"}, "created_after"),
+        ({"created_before": "2024-13-45"}, "created_before"),
+    ],
+)
+def test_invalid_values_are_a_400_in_the_error_envelope(
+    auth_client: APIClient,
+    params: dict[str, str],
+    field: str,
+) -> None:
+    response = auth_client.get(ORDERS_URL, params)
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "validation_error"
+    assert list(error["details"]) == [field]
+
+
+def test_products_filter_by_price(auth_client: APIClient) -> None:
+    cheap = ProductFactory(price=Decimal("5.00"))
+    ProductFactory(price=Decimal("50.00"))
+
+    response = auth_client.get(PRODUCTS_URL, {"max_price": "10"})
+
+    assert result_ids(response) == {str(cheap.id)}
+
+
+def test_staff_filter_products_by_is_active(staff_client: APIClient) -> None:
+    off_sale = ProductFactory(is_active=False)
+    ProductFactory()
+
+    response = staff_client.get(PRODUCTS_URL, {"is_active": "false"})
+
+    assert result_ids(response) == {str(off_sale.id)}

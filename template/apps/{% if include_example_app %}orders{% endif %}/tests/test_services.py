@@ -1,0 +1,313 @@
+"""Tests for the order and product services: the business rules and their errors."""
+
+from collections.abc import Callable
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.orders.models import Order, OrderItem, Product
+from apps.orders.services import (
+    DUPLICATE_PRODUCT,
+    EMPTY_ORDER,
+    INVALID_QUANTITY,
+    NOT_CHANGEABLE,
+    NOT_DELETABLE,
+    ORDER_NOT_FOUND,
+    ORDER_TOO_LARGE,
+    PRODUCT_UNAVAILABLE,
+    SKU_TAKEN,
+    order_cancel,
+    order_create,
+    order_delete,
+    order_update,
+    product_create,
+    product_delete,
+    product_update,
+)
+from apps.orders.tests.factories import OrderFactory, ProductFactory
+from apps.users.models import User
+from common.exceptions import ServiceError
+
+pytestmark = pytest.mark.django_db
+
+CHANGEABLE = [Order.Status.PENDING, Order.Status.CONFIRMED]
+NOT_CHANGEABLE_STATUSES = [Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.CANCELLED]
+DELETABLE = [Order.Status.PENDING, Order.Status.CANCELLED]
+NOT_DELETABLE_STATUSES = [Order.Status.CONFIRMED, Order.Status.SHIPPED, Order.Status.DELIVERED]
+
+
+def deleted_product() -> Product:
+    """Return a product that was soft-deleted."""
+    product = ProductFactory()
+    product.delete()
+    return product
+
+
+def line(product: Product, quantity: int = 1) -> dict[str, object]:
+    """Build one requested order line, as the create serializer hands it over."""
+    return {"product_id": product.pk, "quantity": quantity}
+
+
+class TestOrderCreate:
+    def test_creates_the_order_with_its_lines_and_total(self, user: User) -> None:
+        lamp = ProductFactory(price=Decimal("19.99"))
+        desk = ProductFactory(price=Decimal("250.00"))
+
+        order = order_create(user=user, items=[line(lamp, 3), line(desk)], notes="Ring twice")
+
+        assert order.user == user
+        assert order.status == Order.Status.PENDING
+        assert order.notes == "Ring twice"
+        assert order.total_amount == Decimal("309.97")
+        lines = {item.product_id: item for item in order.items.all()}
+        assert lines.keys() == {lamp.pk, desk.pk}
+        assert lines[lamp.pk].quantity == 3
+        assert lines[lamp.pk].unit_price == Decimal("19.99")
+
+    def test_notes_are_optional(self, user: User, product: Product) -> None:
+        order = order_create(user=user, items=[line(product)])
+
+        assert order.notes == ""
+
+    def test_lines_keep_the_price_paid_when_the_product_price_changes(
+        self,
+        user: User,
+        product: Product,
+    ) -> None:
+        paid = product.price
+        order = order_create(user=user, items=[line(product, 2)])
+
+        product_update(product=product, price=paid + 10)
+
+        order.refresh_from_db()
+        assert order.items.get().unit_price == paid
+        assert order.total_amount == paid * 2
+
+    @pytest.mark.parametrize(
+        "make_unavailable",
+        [
+            pytest.param(lambda: ProductFactory(is_active=False), id="inactive"),
+            pytest.param(deleted_product, id="deleted"),
+            pytest.param(ProductFactory.build, id="missing"),
+        ],
+    )
+    def test_refuses_products_not_for_sale(
+        self,
+        user: User,
+        product: Product,
+        make_unavailable: Callable[[], Product],
+    ) -> None:
+        other = make_unavailable()
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_create(user=user, items=[line(product), line(other)])
+
+        assert excinfo.value.code == "product_unavailable"
+        assert excinfo.value.message == PRODUCT_UNAVAILABLE
+        assert excinfo.value.details == {"product_ids": [str(other.pk)]}
+        assert not Order.all_objects.exists()
+
+    @pytest.mark.parametrize(
+        ("items", "code", "message"),
+        [
+            pytest.param([], "empty_order", EMPTY_ORDER, id="empty"),
+            pytest.param([{"quantity": 0}], "invalid_quantity", INVALID_QUANTITY, id="quantity-0"),
+        ],
+    )
+    def test_refuses_malformed_lines(
+        self,
+        user: User,
+        product: Product,
+        items: list[dict[str, object]],
+        code: str,
+        message: str,
+    ) -> None:
+        items = [{"product_id": product.pk, **item} for item in items]
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_create(user=user, items=items)
+
+        assert (excinfo.value.code, excinfo.value.message) == (code, message)
+        assert not Order.all_objects.exists()
+
+    def test_refuses_a_product_listed_twice(self, user: User, product: Product) -> None:
+        with pytest.raises(ServiceError) as excinfo:
+            order_create(user=user, items=[line(product), line(product, 2)])
+
+        assert excinfo.value.code == "duplicate_product"
+        assert excinfo.value.message == DUPLICATE_PRODUCT
+        assert excinfo.value.details == {"product_id": str(product.pk)}
+
+    def test_refuses_a_total_too_large_to_store(self, user: User) -> None:
+        expensive = ProductFactory(price=Decimal("99999999.99"))
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_create(user=user, items=[line(expensive, 2)])
+
+        assert (excinfo.value.code, excinfo.value.message) == ("order_too_large", ORDER_TOO_LARGE)
+
+    def test_a_failing_line_leaves_no_order_behind(self, user: User, product: Product) -> None:
+        with (
+            mock.patch.object(OrderItem.objects, "bulk_create", side_effect=DatabaseError),
+            pytest.raises(DatabaseError),
+        ):
+            order_create(user=user, items=[line(product)])
+
+        assert not Order.all_objects.exists()
+
+
+class TestOrderCancel:
+    @pytest.mark.parametrize("status", CHANGEABLE)
+    def test_cancels_an_order_that_has_not_shipped(self, status: Order.Status) -> None:
+        order = OrderFactory(status=status)
+
+        order_cancel(order=order, reason="Found it cheaper")
+
+        order.refresh_from_db()
+        assert order.status == Order.Status.CANCELLED
+        assert order.cancellation_reason == "Found it cheaper"
+
+    def test_the_reason_is_optional(self) -> None:
+        order = order_cancel(order=OrderFactory())
+
+        assert order.cancellation_reason == ""
+
+    @pytest.mark.parametrize("status", NOT_CHANGEABLE_STATUSES)
+    def test_refuses_orders_past_confirmation(self, status: Order.Status) -> None:
+        order = OrderFactory(status=status)
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_cancel(order=order)
+
+        assert (excinfo.value.code, excinfo.value.message) == ("invalid_status", NOT_CHANGEABLE)
+        order.refresh_from_db()
+        assert order.status == status
+
+    def test_checks_the_status_in_the_database_not_in_memory(self) -> None:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.SHIPPED)
+
+        with pytest.raises(ServiceError):
+            order_cancel(order=order)
+
+    def test_refuses_an_order_deleted_meanwhile(self) -> None:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).delete()
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_cancel(order=order)
+
+        assert (excinfo.value.code, excinfo.value.message) == ("order_not_found", ORDER_NOT_FOUND)
+
+    @pytest.mark.skipif(
+        not connection.features.has_select_for_update,
+        reason="this database has no row locks",
+    )
+    def test_locks_the_row_while_checking_the_status(self) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            order_cancel(order=OrderFactory())
+
+        assert any("FOR UPDATE" in query["sql"] for query in queries)
+
+
+class TestOrderUpdate:
+    @pytest.mark.parametrize("status", CHANGEABLE)
+    def test_replaces_the_notes(self, status: Order.Status) -> None:
+        order = OrderFactory(status=status, notes="old")
+
+        order_update(order=order, notes="new")
+
+        order.refresh_from_db()
+        assert order.notes == "new"
+
+    @pytest.mark.parametrize("status", NOT_CHANGEABLE_STATUSES)
+    def test_refuses_orders_past_confirmation(self, status: Order.Status) -> None:
+        order = OrderFactory(status=status, notes="old")
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_update(order=order, notes="new")
+
+        assert excinfo.value.code == "invalid_status"
+        order.refresh_from_db()
+        assert order.notes == "old"
+
+
+class TestOrderDelete:
+    @pytest.mark.parametrize("status", DELETABLE)
+    def test_soft_deletes_orders_that_never_shipped(self, status: Order.Status) -> None:
+        order = OrderFactory(status=status, items=2)
+
+        order_delete(order=order)
+
+        assert not Order.objects.filter(pk=order.pk).exists()
+        assert Order.all_objects.get(pk=order.pk).is_deleted
+
+    @pytest.mark.parametrize("status", NOT_DELETABLE_STATUSES)
+    def test_refuses_orders_under_way(self, status: Order.Status) -> None:
+        order = OrderFactory(status=status)
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_delete(order=order)
+
+        assert (excinfo.value.code, excinfo.value.message) == ("invalid_status", NOT_DELETABLE)
+        assert Order.objects.filter(pk=order.pk).exists()
+
+
+class TestProductServices:
+    def test_create_adds_a_product_on_sale(self) -> None:
+        product = product_create(name="Lamp", sku="LAMP-1", price=Decimal("19.99"))
+
+        assert product.is_active
+        assert product.description == ""
+        assert Product.objects.get(sku="LAMP-1") == product
+
+    def test_create_refuses_a_taken_sku_even_of_a_deleted_product(self) -> None:
+        ProductFactory(sku="LAMP-1").delete()
+
+        with pytest.raises(ServiceError) as excinfo:
+            product_create(name="Lamp", sku="LAMP-1", price=Decimal("19.99"))
+
+        assert (excinfo.value.code, excinfo.value.message) == ("sku_taken", SKU_TAKEN)
+
+    def test_create_validates_the_model(self) -> None:
+        with pytest.raises(ValidationError):
+            product_create(name="Lamp", sku="LAMP-1", price=Decimal("-1.00"))
+
+    def test_update_changes_only_the_given_fields(self, product: Product) -> None:
+        name = product.name
+
+        product_update(product=product, price=Decimal("5.00"), is_active=False)
+
+        product.refresh_from_db()
+        assert (product.name, product.price, product.is_active) == (name, Decimal("5.00"), False)
+
+    def test_update_without_changes_writes_nothing(self, product: Product) -> None:
+        with CaptureQueriesContext(connection) as queries:
+            product_update(product=product)
+
+        assert not [query for query in queries if query["sql"].startswith("UPDATE")]
+
+    def test_update_keeps_its_own_sku(self, product: Product) -> None:
+        product_update(product=product, sku=product.sku, name="Renamed")
+
+        product.refresh_from_db()
+        assert product.name == "Renamed"
+
+    def test_update_refuses_another_products_sku(self, product: Product) -> None:
+        other = ProductFactory()
+
+        with pytest.raises(ServiceError) as excinfo:
+            product_update(product=product, sku=other.sku)
+
+        assert excinfo.value.code == "sku_taken"
+
+    def test_delete_soft_deletes(self, product: Product) -> None:
+        product_delete(product=product)
+
+        assert not Product.objects.filter(pk=product.pk).exists()
+        assert Product.all_objects.get(pk=product.pk).is_deleted
+
