@@ -346,12 +346,17 @@ def manual_git(project: Path) -> list[str]:
 def _venv_commands(*, use_uv: bool, create: bool) -> list[Command]:
     """Return the commands that create ``.venv`` (if ``create``) and install into it."""
     python = _venv_python_str()
+    # The Python running Copier; a user types python3 for the same thing. uv is given it
+    # explicitly: left to itself, uv would download an interpreter matching the project's
+    # requires-python when the machine lacks one.
+    interpreter = sys.executable or "python3"
     if use_uv:
-        creation = Command(("uv", "venv", VENV_DIR))
+        creation = Command(
+            ("uv", "venv", "--python", interpreter, VENV_DIR),
+            manual_form=f"uv venv --python python3 {VENV_DIR}",
+        )
         install = Command(("uv", "pip", "install", "--python", python, "-r", REQUIREMENTS))
     else:
-        # The Python running Copier; a user types python3 for the same thing.
-        interpreter = sys.executable or "python3"
         creation = Command(
             (interpreter, "-m", "venv", VENV_DIR), manual_form=f"python3 -m venv {VENV_DIR}"
         )

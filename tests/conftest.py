@@ -24,10 +24,14 @@ BASE_ANSWERS: dict[str, Any] = {
 
 
 def combo_id(answers: dict[str, Any]) -> str:
-    """Name a combination by the options it turns on ("jwt+celery", "none", "...-noexample")."""
+    """Name a combination by what it turns on ("jwt+celery", "none-noexample-py3.11")."""
     on = [option.removeprefix("use_") for option in OPTIONS if answers.get(option)]
     name = "+".join(on) or "none"
-    return name if answers.get("include_example_app", True) else f"{name}-noexample"
+    if not answers.get("include_example_app", True):
+        name += "-noexample"
+    if "python_version" in answers:
+        name += f"-py{answers['python_version']}"
+    return name
 
 
 def _combos() -> list[dict[str, Any]]:
@@ -35,14 +39,22 @@ def _combos() -> list[dict[str, Any]]:
         {**dict(zip(OPTIONS, values, strict=True)), "include_example_app": True}
         for values in itertools.product((False, True), repeat=len(OPTIONS))
     ]
+    # The two renders without the example app also cover the other Python targets.
     combos += [
-        {**dict.fromkeys(OPTIONS, value), "include_example_app": False} for value in (False, True)
+        {**dict.fromkeys(OPTIONS, value), "include_example_app": False, "python_version": version}
+        for value, version in ((False, "3.11"), (True, "3.13"))
     ]
     return combos
 
 
 # Every combination of the four options with the example app, plus all-off and all-on without.
-COMBOS = _combos()
+# CI runs one job per combination by naming it in COPIER_DRF_COMBOS (comma-separated ids).
+COMBOS = [
+    combo
+    for combo in _combos()
+    if not os.environ.get("COPIER_DRF_COMBOS")
+    or combo_id(combo) in os.environ["COPIER_DRF_COMBOS"].split(",")
+]
 DEFAULT_COMBO = {"use_jwt": True, "use_celery": False, "use_s3": False, "use_sentry": False}
 
 

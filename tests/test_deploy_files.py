@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests import deploy_checks as checks
-from tests.conftest import COMBOS, OPTIONS, TEMPLATE_ROOT, combo_id
+from tests.conftest import COMBOS, OPTIONS, combo_id
 
 
 def _deploy_params() -> list[Any]:
@@ -128,16 +128,23 @@ def test_production_boot(rendered_project: Path) -> None:
     checks.check_production_boot(rendered_project)
 
 
-def test_gunicorn_config_is_strictly_ruff_clean() -> None:
+@same_worker_as_base
+def test_collectstatic_builds_the_manifest(render: Callable[..., Path]) -> None:
+    """The real collectstatic of the image build succeeds, manifest post-processing included."""
+    checks.check_production_boot(render(**MUTATION_BASE), collect=True)
+
+
+@deploy_matrix
+def test_gunicorn_config_is_strictly_ruff_clean(rendered_project: Path) -> None:
     """config/gunicorn.py passes every stable ruff rule but the conflicting ones."""
-    path = TEMPLATE_ROOT / "template/config/gunicorn.py"
     common = ["--no-cache", "--isolated", "--line-length", "100", "--target-version", "py311"]
     for command in (
         ["check", *common, "--select", "ALL", "--ignore", "D203,D213,COM812,ISC001,CPY001"],
         ["format", *common, "--check"],
     ):
         result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, str(path)],
+            [sys.executable, "-m", "ruff", *command, "config/gunicorn.py"],
+            cwd=rendered_project,
             capture_output=True,
             text=True,
             check=False,

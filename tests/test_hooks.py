@@ -67,7 +67,7 @@ from pathlib import Path
 with Path("uv-calls.log").open("a") as log:
     log.write(" ".join(sys.argv[1:]) + " | " + os.environ.get("UV_INDEX_URL", "") + "\\n")
 if sys.argv[1:2] == ["venv"]:
-    bin_dir = Path(sys.argv[2], "bin")
+    bin_dir = Path(sys.argv[-1], "bin")
     bin_dir.mkdir(parents=True)
     python = bin_dir / "python"
     python.write_text("#!/bin/sh\\nexec " + repr(sys.executable) + ' "$@"\\n')
@@ -328,7 +328,7 @@ def test_venv_step_uses_uv_and_inherits_the_environment(
 
     assert outcome.render() == "done (uv)"
     assert (project / "uv-calls.log").read_text().splitlines() == [
-        "venv .venv | https://mirror.invalid/simple",
+        f"venv --python {sys.executable} .venv | https://mirror.invalid/simple",
         "pip install --python .venv/bin/python -r requirements/development.txt"
         " | https://mirror.invalid/simple",
     ]

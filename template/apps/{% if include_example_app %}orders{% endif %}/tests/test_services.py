@@ -310,4 +310,3 @@ class TestProductServices:
 
         assert not Product.objects.filter(pk=product.pk).exists()
         assert Product.all_objects.get(pk=product.pk).is_deleted
-

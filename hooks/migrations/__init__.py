@@ -1,0 +1,1 @@
+"""Scripts that `_migrations` entries in copier.yml run during `copier update`."""

@@ -1,0 +1,92 @@
+"""Write operations on users."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+
+from apps.users.services import EMAIL_TAKEN, user_create, user_set_avatar, user_update
+from apps.users.tests.images import image_upload
+from common.exceptions import ServiceError
+
+pytestmark = pytest.mark.django_db
+
+
+class TestUserCreate:
+    def test_creates_a_user_with_a_lowercase_email(self):
+        user = user_create(email="Ada@Example.com", password="s3cret-pass", first_name="Ada")
+
+        assert user.email == "ada@example.com"
+        assert user.first_name == "Ada"
+        assert user.check_password("s3cret-pass")
+
+    def test_refuses_an_email_taken_in_another_case(self, user):
+        with pytest.raises(ServiceError) as excinfo:
+            user_create(email=user.email.upper(), password="s3cret-pass")
+
+        assert excinfo.value.code == "email_taken"
+        assert excinfo.value.message == EMAIL_TAKEN
+
+    def test_validates_the_model(self):
+        with pytest.raises(ValidationError) as excinfo:
+            user_create(email="ada@example.com", password="s3cret-pass", phone_number="1" * 21)
+
+        assert "phone_number" in excinfo.value.message_dict
+
+
+class TestUserUpdate:
+    def test_changes_only_the_given_fields(self, user):
+        last_name = user.last_name
+
+        user_update(user=user, first_name="Grace", phone_number="")
+
+        user.refresh_from_db()
+        assert user.first_name == "Grace"
+        assert user.phone_number == ""
+        assert user.last_name == last_name
+
+    def test_without_changes_does_not_save(self, user):
+        updated_at = user.updated_at
+
+        user_update(user=user)
+
+        user.refresh_from_db()
+        assert user.updated_at == updated_at
+
+
+class TestUserSetAvatar:
+    def test_stores_the_image(self, user):
+        user_set_avatar(user=user, avatar=image_upload())
+
+        user.refresh_from_db()
+        assert user.avatar.name.startswith("avatars/")
+        assert default_storage.exists(user.avatar.name)
+
+    def test_replacing_deletes_the_old_file_after_commit(
+        self, user, django_capture_on_commit_callbacks
+    ):
+        user_set_avatar(user=user, avatar=image_upload())
+        old_name = user.avatar.name
+
+        with django_capture_on_commit_callbacks(execute=True):
+            user_set_avatar(user=user, avatar=image_upload())
+
+        assert user.avatar.name != old_name
+        assert not default_storage.exists(old_name)
+        assert default_storage.exists(user.avatar.name)
+
+    def test_none_removes_the_avatar(self, user, django_capture_on_commit_callbacks):
+        user_set_avatar(user=user, avatar=image_upload())
+        old_name = user.avatar.name
+
+        with django_capture_on_commit_callbacks(execute=True):
+            user_set_avatar(user=user, avatar=None)
+
+        user.refresh_from_db()
+        assert not user.avatar
+        assert not default_storage.exists(old_name)
+
+    def test_removing_no_avatar_deletes_nothing(self, user, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks() as callbacks:
+            user_set_avatar(user=user, avatar=None)
+
+        assert callbacks == []

@@ -1,0 +1,231 @@
+"""Registration and the authenticated user's own profile and avatar."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from rest_framework import status
+from rest_framework.throttling import ScopedRateThrottle
+
+from apps.users.models import AVATAR_MAX_BYTES, User
+from apps.users.tests.images import image_upload
+
+pytestmark = pytest.mark.django_db
+
+REGISTER_URL = reverse("v1:auth-register")
+ME_URL = reverse("v1:user-me")
+AVATAR_URL = reverse("v1:user-avatar")
+PASSWORD = "c0rrect-h0rse-battery"
+
+
+def registration(**overrides: str) -> dict[str, str]:
+    """Return a valid registration payload, with ``overrides`` applied."""
+    return {
+        "email": "ada@example.com",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone_number": "+441234567890",
+        **overrides,
+    }
+
+
+def assert_error(response, status_code: int, code: str) -> None:
+    """Check the status and that the body is the error envelope with ``code``."""
+    assert response.status_code == status_code
+    assert set(response.data) == {"error"}
+    assert response.data["error"]["code"] == code
+    assert set(response.data["error"]) == {"code", "message", "details"}
+
+
+class TestRegister:
+    def test_creates_the_account(self, api_client):
+        response = api_client.post(REGISTER_URL, registration())
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert response.data["email"] == "ada@example.com"
+        assert response.data["first_name"] == "Ada"
+        user = User.objects.get(email="ada@example.com")
+        assert user.check_password(PASSWORD)
+        assert str(user.pk) == response.data["id"]
+
+    def test_never_returns_the_password(self, api_client):
+        response = api_client.post(REGISTER_URL, registration())
+
+        assert "password" not in response.data
+        assert "password_confirm" not in response.data
+        assert PASSWORD not in response.content.decode()
+
+    def test_lowercases_the_email(self, api_client):
+        response = api_client.post(REGISTER_URL, registration(email="Ada@Example.COM"))
+
+        assert response.data["email"] == "ada@example.com"
+
+    def test_optional_fields_may_be_left_out(self, api_client):
+        payload = {"email": "ada@example.com", "password": PASSWORD, "password_confirm": PASSWORD}
+
+        response = api_client.post(REGISTER_URL, payload)
+
+        assert response.status_code == status.HTTP_201_CREATED
+        assert response.data["first_name"] == ""
+        assert response.data["phone_number"] == ""
+
+    def test_passwords_must_match(self, api_client):
+        response = api_client.post(REGISTER_URL, registration(password_confirm="other-Passw0rd"))
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "password_confirm" in response.data["error"]["details"]
+        assert not User.objects.exists()
+
+    @pytest.mark.parametrize(
+        "password",
+        ["short1!", "12345678901", "password123", "ada@example.com"],
+        ids=["too-short", "numeric", "common", "like-the-email"],
+    )
+    def test_weak_password_is_refused(self, api_client, password):
+        response = api_client.post(
+            REGISTER_URL, registration(password=password, password_confirm=password)
+        )
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "password" in response.data["error"]["details"]
+
+    def test_email_taken_in_another_case_is_refused(self, api_client, user):
+        response = api_client.post(REGISTER_URL, registration(email=user.email.upper()))
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "email" in response.data["error"]["details"]
+        assert User.objects.count() == 1
+
+    def test_invalid_email_is_refused(self, api_client):
+        response = api_client.post(REGISTER_URL, registration(email="not-an-email"))
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "email" in response.data["error"]["details"]
+
+    def test_ignores_credentials_sent_along(self, api_client):
+        api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+
+        response = api_client.post(REGISTER_URL, registration())
+
+        assert response.status_code == status.HTTP_201_CREATED
+
+    def test_is_throttled_with_the_auth_scope(self, api_client, monkeypatch):
+        monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", "1/minute")
+        api_client.post(REGISTER_URL, registration())
+
+        response = api_client.post(REGISTER_URL, registration(email="grace@example.com"))
+
+        assert_error(response, status.HTTP_429_TOO_MANY_REQUESTS, "throttled")
+
+
+class TestMe:
+    def test_shows_my_profile(self, auth_client, user):
+        response = auth_client.get(ME_URL)
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.data["id"] == str(user.pk)
+        assert response.data["email"] == user.email
+        assert "password" not in response.data
+
+    def test_requires_authentication(self, api_client):
+        response = api_client.get(ME_URL)
+
+        assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")
+        assert "WWW-Authenticate" in response
+
+    def test_patch_changes_the_given_fields(self, auth_client, user):
+        last_name = user.last_name
+
+        response = auth_client.patch(ME_URL, {"first_name": "Grace", "phone_number": ""})
+
+        assert response.status_code == status.HTTP_200_OK
+        assert response.data["first_name"] == "Grace"
+        user.refresh_from_db()
+        assert user.first_name == "Grace"
+        assert user.phone_number == ""
+        assert user.last_name == last_name
+
+    def test_patch_cannot_change_the_email(self, auth_client, user):
+        email = user.email
+
+        response = auth_client.patch(ME_URL, {"email": "new@example.com"})
+
+        assert response.status_code == status.HTTP_200_OK
+        user.refresh_from_db()
+        assert user.email == email
+
+    def test_patch_validates(self, auth_client):
+        response = auth_client.patch(ME_URL, {"phone_number": "1" * 21})
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "phone_number" in response.data["error"]["details"]
+
+    def test_patch_requires_authentication(self, api_client):
+        response = api_client.patch(ME_URL, {"first_name": "Grace"})
+
+        assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")
+
+
+class TestAvatar:
+    def test_upload_stores_the_image(self, auth_client, user):
+        response = auth_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
+
+        assert response.status_code == status.HTTP_200_OK
+        user.refresh_from_db()
+        assert user.avatar.name.startswith("avatars/")
+        assert user.avatar.name.endswith(".png")
+        assert default_storage.exists(user.avatar.name)
+        assert response.data["avatar"].endswith(user.avatar.name)
+
+    def test_too_large_is_refused(self, auth_client, user):
+        upload = image_upload(size=(1024, 1024), noise=True)
+        assert upload.size > AVATAR_MAX_BYTES
+
+        response = auth_client.put(AVATAR_URL, {"avatar": upload}, format="multipart")
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "avatar" in response.data["error"]["details"]
+        user.refresh_from_db()
+        assert not user.avatar
+
+    def test_other_image_types_are_refused(self, auth_client):
+        upload = image_upload("avatar.gif", image_format="GIF")
+
+        response = auth_client.put(AVATAR_URL, {"avatar": upload}, format="multipart")
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "avatar" in response.data["error"]["details"]
+
+    def test_non_images_are_refused(self, auth_client):
+        upload = SimpleUploadedFile("notes.txt", b"just text", content_type="text/plain")
+
+        response = auth_client.put(AVATAR_URL, {"avatar": upload}, format="multipart")
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "avatar" in response.data["error"]["details"]
+
+    def test_missing_file_is_refused(self, auth_client):
+        response = auth_client.put(AVATAR_URL, {}, format="multipart")
+
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert "avatar" in response.data["error"]["details"]
+
+    def test_delete_removes_the_avatar(self, auth_client, user, django_capture_on_commit_callbacks):
+        auth_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
+        user.refresh_from_db()
+        old_name = user.avatar.name
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = auth_client.delete(AVATAR_URL)
+
+        assert response.status_code == status.HTTP_204_NO_CONTENT
+        user.refresh_from_db()
+        assert not user.avatar
+        assert not default_storage.exists(old_name)
+
+    def test_requires_authentication(self, api_client):
+        response = api_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
+
+        assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")

@@ -1,0 +1,109 @@
+"""The exception handler: every error kind ends up in the same envelope."""
+
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.test import RequestFactory
+from rest_framework import exceptions, status
+
+from common.exceptions import ServiceError, api_exception_handler, server_error
+
+
+def handle(exc: Exception):
+    """Run the handler as DRF would, outside any view."""
+    return api_exception_handler(exc, {"view": None, "request": None})
+
+
+def test_service_error_is_a_400_with_its_code_and_details():
+    response = handle(ServiceError("Out of stock.", code="out_of_stock", details={"sku": "A1"}))
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.data == {
+        "error": {"code": "out_of_stock", "message": "Out of stock.", "details": {"sku": "A1"}},
+    }
+
+
+def test_service_error_has_a_default_code():
+    error = ServiceError("Refused.")
+
+    assert str(error) == "Refused."
+    assert handle(error).data["error"] == {
+        "code": "service_error",
+        "message": "Refused.",
+        "details": {},
+    }
+
+
+def test_drf_validation_error_puts_field_errors_in_details():
+    response = handle(exceptions.ValidationError({"email": ["Enter a valid e-mail address."]}))
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.data["error"]["code"] == "validation_error"
+    assert response.data["error"]["details"] == {"email": ["Enter a valid e-mail address."]}
+
+
+@pytest.mark.parametrize(
+    ("error", "details"),
+    [
+        (DjangoValidationError({"name": ["Too long."]}), {"name": ["Too long."]}),
+        (DjangoValidationError("Not allowed."), {"non_field_errors": ["Not allowed."]}),
+    ],
+)
+def test_django_validation_error_is_a_400(error, details):
+    response = handle(error)
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert response.data["error"]["code"] == "validation_error"
+    assert response.data["error"]["details"] == details
+
+
+@pytest.mark.parametrize(
+    ("error", "status_code", "code"),
+    [
+        (Http404(), status.HTTP_404_NOT_FOUND, "not_found"),
+        (exceptions.NotFound(), status.HTTP_404_NOT_FOUND, "not_found"),
+        (DjangoPermissionDenied(), status.HTTP_403_FORBIDDEN, "permission_denied"),
+        (exceptions.PermissionDenied(), status.HTTP_403_FORBIDDEN, "permission_denied"),
+        (exceptions.NotAuthenticated(), status.HTTP_401_UNAUTHORIZED, "not_authenticated"),
+        (exceptions.AuthenticationFailed(), status.HTTP_401_UNAUTHORIZED, "authentication_failed"),
+        (exceptions.MethodNotAllowed("DELETE"), 405, "method_not_allowed"),
+        (exceptions.ParseError(), status.HTTP_400_BAD_REQUEST, "parse_error"),
+        (exceptions.UnsupportedMediaType("text/csv"), 415, "unsupported_media_type"),
+    ],
+)
+def test_api_errors_keep_their_status_and_get_a_code(error, status_code, code):
+    response = handle(error)
+
+    assert response.status_code == status_code
+    assert response.data["error"]["code"] == code
+    assert response.data["error"]["message"]
+    assert response.data["error"]["details"] == {}
+
+
+def test_throttled_tells_how_long_to_wait():
+    response = handle(exceptions.Throttled(wait=42))
+
+    assert response.status_code == status.HTTP_429_TOO_MANY_REQUESTS
+    assert response.data["error"]["code"] == "throttled"
+    assert response.data["error"]["details"] == {"wait": 42}
+    assert response["Retry-After"] == "42"
+
+
+def test_unexpected_errors_are_left_to_django():
+    assert handle(RuntimeError("boom")) is None
+
+
+def test_server_error_answers_the_envelope():
+    response = server_error(RequestFactory().get("/"))
+
+    assert response.status_code == status.HTTP_500_INTERNAL_SERVER_ERROR
+    assert json.loads(response.content) == {
+        "error": {
+            "code": "server_error",
+            "message": "An unexpected error occurred.",
+            "details": {},
+        },
+    }

@@ -1,0 +1,64 @@
+"""The health check: 200 when the database and cache answer, 503 when one does not."""
+
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+from rest_framework import status
+
+HEALTH_URL = reverse("health")
+
+
+class BrokenCache:
+    """A cache whose server is down."""
+
+    def set(self, *args: object, **kwargs: object) -> None:
+        raise ConnectionError
+
+    def get(self, *args: object, **kwargs: object) -> None:
+        raise ConnectionError
+
+
+class BrokenConnection:
+    """A database connection that cannot open a cursor."""
+
+    def cursor(self) -> None:
+        raise DatabaseError
+
+
+@pytest.mark.django_db
+def test_healthy(api_client):
+    response = api_client.get(HEALTH_URL)
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+
+
+@pytest.mark.django_db
+def test_needs_no_credentials_and_is_not_throttled(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+
+    responses = [api_client.get(HEALTH_URL) for _ in range(3)]
+
+    assert {response.status_code for response in responses} == {status.HTTP_200_OK}
+
+
+@pytest.mark.django_db
+def test_cache_failure_is_503(api_client, monkeypatch):
+    monkeypatch.setattr("common.views.cache", BrokenCache())
+
+    response = api_client.get(HEALTH_URL)
+
+    assert response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "cache": "unavailable"},
+    }
+
+
+def test_database_failure_is_503(api_client, monkeypatch):
+    monkeypatch.setattr("common.views.connection", BrokenConnection())
+
+    response = api_client.get(HEALTH_URL)
+
+    assert response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
+    assert response.json()["checks"] == {"database": "unavailable", "cache": "ok"}

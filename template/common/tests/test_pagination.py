@@ -1,0 +1,61 @@
+"""The pagination classes: page numbers with a capped page size, and cursors."""
+
+import pytest
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from apps.users.models import User
+from apps.users.tests.factories import UserFactory
+from common.pagination import CursorBasedPagination, StandardPagination
+
+factory = APIRequestFactory()
+
+
+def get(url: str) -> Request:
+    """Return a DRF request for ``url``."""
+    return Request(factory.get(url))
+
+
+class TestStandardPagination:
+    items = list(range(250))
+
+    def test_defaults_to_20_items(self):
+        paginator = StandardPagination()
+
+        page = paginator.paginate_queryset(self.items, get("/items/"))
+        response = paginator.get_paginated_response(page)
+
+        assert page == list(range(20))
+        assert response.data["count"] == 250
+        assert response.data["previous"] is None
+        assert response.data["next"].endswith("/items/?page=2")
+
+    def test_client_chooses_the_page_and_its_size(self):
+        paginator = StandardPagination()
+
+        page = paginator.paginate_queryset(self.items, get("/items/?page=3&page_size=5"))
+
+        assert page == [10, 11, 12, 13, 14]
+
+    def test_page_size_is_capped_at_100(self):
+        paginator = StandardPagination()
+
+        page = paginator.paginate_queryset(self.items, get("/items/?page_size=1000"))
+
+        assert len(page) == 100
+
+
+@pytest.mark.django_db
+class TestCursorBasedPagination:
+    def test_walks_the_rows_newest_first(self):
+        users = UserFactory.create_batch(3)
+        paginator = CursorBasedPagination()
+        paginator.page_size = 2
+
+        first = paginator.paginate_queryset(User.objects.all(), get("/users/"))
+        next_url = paginator.get_next_link()
+        second = paginator.paginate_queryset(User.objects.all(), get(next_url))
+
+        assert [*first, *second] == sorted(users, key=lambda user: user.created_at, reverse=True)
+        assert paginator.get_next_link() is None
+        assert paginator.get_previous_link() is not None

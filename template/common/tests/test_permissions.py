@@ -1,0 +1,83 @@
+"""The shared permissions, checked on plain requests and objects."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from apps.users.models import User
+from common.permissions import IsAdminOrReadOnly, IsOwner
+
+factory = RequestFactory()
+
+
+def request(method: str, user: object):
+    """Return a request with ``method`` made by ``user``."""
+    made = factory.generic(method, "/")
+    made.user = user
+    return made
+
+
+@pytest.fixture
+def owner() -> User:
+    return User(email="owner@example.com")
+
+
+@pytest.fixture
+def stranger() -> User:
+    return User(email="stranger@example.com")
+
+
+class TestIsOwner:
+    view = SimpleNamespace()
+
+    def test_anonymous_users_are_refused_before_any_lookup(self):
+        assert not IsOwner().has_permission(request("GET", AnonymousUser()), self.view)
+
+    def test_authenticated_users_may_look_objects_up(self, owner):
+        assert IsOwner().has_permission(request("GET", owner), self.view)
+
+    def test_owner_may_access_the_object(self, owner):
+        obj = SimpleNamespace(user_id=owner.pk)
+
+        assert IsOwner().has_object_permission(request("DELETE", owner), self.view, obj)
+
+    def test_others_may_not(self, owner, stranger):
+        obj = SimpleNamespace(user_id=owner.pk)
+
+        assert not IsOwner().has_object_permission(request("GET", stranger), self.view, obj)
+
+    def test_view_names_the_owner_field(self, owner, stranger):
+        view = SimpleNamespace(owner_field="author")
+        obj = SimpleNamespace(author_id=owner.pk, user_id=stranger.pk)
+
+        assert IsOwner().has_object_permission(request("GET", owner), view, obj)
+        assert not IsOwner().has_object_permission(request("GET", stranger), view, obj)
+
+    def test_object_without_the_owner_field_is_refused(self, owner):
+        assert not IsOwner().has_object_permission(
+            request("GET", owner), self.view, SimpleNamespace()
+        )
+
+
+class TestIsAdminOrReadOnly:
+    view = SimpleNamespace()
+
+    @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+    def test_anyone_may_read(self, method):
+        permission = IsAdminOrReadOnly()
+        anonymous = request(method, AnonymousUser())
+
+        assert permission.has_permission(anonymous, self.view)
+        assert permission.has_object_permission(anonymous, self.view, object())
+
+    @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+    def test_only_staff_may_write(self, method, owner):
+        permission = IsAdminOrReadOnly()
+        staff = User(email="staff@example.com", is_staff=True)
+
+        assert not permission.has_permission(request(method, AnonymousUser()), self.view)
+        assert not permission.has_permission(request(method, owner), self.view)
+        assert permission.has_permission(request(method, staff), self.view)
+        assert permission.has_object_permission(request(method, staff), self.view, object())
