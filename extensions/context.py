@@ -50,22 +50,31 @@ def slugify_python(value: str) -> str:
 
 def python_name_problem(value: str) -> str:
     """Return why ``value`` cannot name the project's Python package, or "" if it can."""
-    if not value:
-        return "The project slug must not be empty."
-    if not value.isidentifier() or not value.isascii():
-        return (
+    checks = (
+        (not value, "The project slug must not be empty."),
+        (
+            not value.isidentifier() or not value.isascii(),
             f"'{value}' is not a valid Python identifier: use lowercase letters, digits and "
-            "underscores, starting with a letter (for example 'my_api')."
-        )
-    if value != value.lower():
-        return f"'{value}' must be lowercase (PEP 8 package names), for example '{value.lower()}'."
-    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        return f"'{value}' is a Python keyword; choose another name."
-    if value in sys.stdlib_module_names:
-        return f"'{value}' would shadow the standard-library module '{value}'; choose another name."
-    if value in RESERVED_NAMES:
-        return f"'{value}' would shadow the '{value}' package; choose another name."
-    return ""
+            "underscores, starting with a letter (for example 'my_api').",
+        ),
+        (
+            value != value.lower(),
+            f"'{value}' must be lowercase (PEP 8 package names), for example '{value.lower()}'.",
+        ),
+        (
+            keyword.iskeyword(value) or keyword.issoftkeyword(value),
+            f"'{value}' is a Python keyword; choose another name.",
+        ),
+        (
+            value in sys.stdlib_module_names,
+            f"'{value}' would shadow the standard-library module '{value}'; choose another name.",
+        ),
+        (
+            value in RESERVED_NAMES,
+            f"'{value}' would shadow the '{value}' package; choose another name.",
+        ),
+    )
+    return next((message for failed, message in checks if failed), "")
 
 
 def email_problem(value: str) -> str:
@@ -110,6 +119,7 @@ PRODUCTION_REQUIREMENTS = ["gunicorn>=23,<28"]
 DEVELOPMENT_REQUIREMENTS = [
     "factory-boy>=3.3,<4",
     "Faker>=30",
+    "pre-commit>=4,<5",
     "pytest>=8.3,<10",
     "pytest-cov>=6,<8",
     "pytest-django>=4.10,<5",

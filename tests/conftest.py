@@ -112,7 +112,7 @@ def run_in(
     timeout: float = 600,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python <args>`` in ``project``; fail the test with the output if it fails."""
-    result = subprocess.run(  # noqa: S603 - the arguments are the tests' own
+    result = subprocess.run(
         [sys.executable, *args],
         cwd=project,
         env=env or project_env(),

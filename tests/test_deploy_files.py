@@ -253,6 +253,16 @@ MUTATIONS = [
     ),
     pytest.param(
         Mutation(
+            ".dockerignore",
+            "\n.env\n",
+            "\n.env\nconfig\n",
+            "dockerignore",
+            "must not exclude config",
+        ),
+        id="dockerignore-drops-code",
+    ),
+    pytest.param(
+        Mutation(
             "docker-compose.yml",
             "condition: service_healthy",
             "condition: service_up",

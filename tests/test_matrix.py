@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import COMBOS, OPTIONS, combo_id, project_env, run_in
+from tests.deploy_checks import check_deploy_files
 
 COMBO_PARAMS = [
     pytest.param(combo, id=combo_id(combo), marks=pytest.mark.xdist_group(combo_id(combo)))
@@ -141,7 +142,9 @@ def test_django_checks_pass(project: Path) -> None:
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
-def test_check_deploy_passes_with_production_settings(project: Path, request: pytest.FixtureRequest) -> None:
+def test_check_deploy_passes_with_production_settings(
+    project: Path, request: pytest.FixtureRequest
+) -> None:
     """``check --deploy`` finds nothing to warn about in production settings."""
     answers = request.node.callspec.params["project"]
     env = production_env(project, answers)
@@ -156,3 +159,9 @@ def test_generated_test_suite_passes(project: Path) -> None:
     output = result.stdout
     assert re.search(r"\d+ passed", output), output[-3000:]
     assert "Required test coverage of 90% reached" in output, output[-3000:]
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_deployment_files_are_valid(project: Path, request: pytest.FixtureRequest) -> None:
+    """Dockerfile (hadolint), compose and workflow (JSON schemas), Makefile, gunicorn config."""
+    check_deploy_files(project, request.node.callspec.params["project"])

@@ -52,7 +52,9 @@ def test_bad_answer_is_rejected_with_reason(
     reason: str,
 ) -> None:
     """Each validator refuses a bad answer, names the question and says what is wrong."""
-    with pytest.raises(ValueError, match="(Validation error for question|Invalid choice for)") as excinfo:
+    with pytest.raises(
+        ValueError, match=r"Validation error for question|Invalid choice for"
+    ) as excinfo:
         copier.copy(tmp_path / "project", **answers)
     assert reason in str(excinfo.value)
     assert not (tmp_path / "project" / "manage.py").exists()

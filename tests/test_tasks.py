@@ -65,7 +65,7 @@ def test_copy_runs_setup_and_ends_with_a_green_suite(tmp_path: Path) -> None:
     assert "DJANGO_SECRET_KEY=change-me" not in (project / ".env").read_text()
     assert (project / ".venv").is_dir()
     assert (project / ".git").is_dir()
-    print(f"copier copy with tasks (default project): {elapsed:.1f} s")  # noqa: T201
+    print(f"copier copy with tasks (default project): {elapsed:.1f} s")
 
 
 @pytest.mark.xdist_group("tasks")

@@ -14,6 +14,7 @@ class OrderFilter(django_filters.FilterSet):
     """Filter orders by status (several allowed), creation time and total."""
 
     status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices)
+    # Half-open range [created_after, created_before): consecutive windows never overlap.
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     min_amount = django_filters.NumberFilter(field_name="total_amount", lookup_expr="gte")

@@ -79,6 +79,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self.serializer_classes.get(self.action, OrderSerializer)
 
     def _respond(self, order: Order, *, status_code: int = status.HTTP_200_OK) -> Response:
+        """Answer with the order in its read shape, whatever the input serializer was."""
         context = self.get_serializer_context()
         return Response(OrderSerializer(order, context=context).data, status=status_code)
 

@@ -17,7 +17,7 @@ def handle(exc: Exception):
     return api_exception_handler(exc, {"view": None, "request": None})
 
 
-def test_service_error_is_a_400_with_its_code_and_details():
+def test_service_error_is_a_400_with_its_code_and_details() -> None:
     response = handle(ServiceError("Out of stock.", code="out_of_stock", details={"sku": "A1"}))
 
     assert response.status_code == status.HTTP_400_BAD_REQUEST
@@ -26,7 +26,7 @@ def test_service_error_is_a_400_with_its_code_and_details():
     }
 
 
-def test_service_error_has_a_default_code():
+def test_service_error_has_a_default_code() -> None:
     error = ServiceError("Refused.")
 
     assert str(error) == "Refused."
@@ -37,7 +37,7 @@ def test_service_error_has_a_default_code():
     }
 
 
-def test_drf_validation_error_puts_field_errors_in_details():
+def test_drf_validation_error_puts_field_errors_in_details() -> None:
     response = handle(exceptions.ValidationError({"email": ["Enter a valid e-mail address."]}))
 
     assert response.status_code == status.HTTP_400_BAD_REQUEST
@@ -52,7 +52,7 @@ def test_drf_validation_error_puts_field_errors_in_details():
         (DjangoValidationError("Not allowed."), {"non_field_errors": ["Not allowed."]}),
     ],
 )
-def test_django_validation_error_is_a_400(error, details):
+def test_django_validation_error_is_a_400(error: Exception, details: dict[str, list[str]]) -> None:
     response = handle(error)
 
     assert response.status_code == status.HTTP_400_BAD_REQUEST
@@ -74,7 +74,9 @@ def test_django_validation_error_is_a_400(error, details):
         (exceptions.UnsupportedMediaType("text/csv"), 415, "unsupported_media_type"),
     ],
 )
-def test_api_errors_keep_their_status_and_get_a_code(error, status_code, code):
+def test_api_errors_keep_their_status_and_get_a_code(
+    error: Exception, status_code: int, code: str
+) -> None:
     response = handle(error)
 
     assert response.status_code == status_code
@@ -83,7 +85,7 @@ def test_api_errors_keep_their_status_and_get_a_code(error, status_code, code):
     assert response.data["error"]["details"] == {}
 
 
-def test_throttled_tells_how_long_to_wait():
+def test_throttled_tells_how_long_to_wait() -> None:
     response = handle(exceptions.Throttled(wait=42))
 
     assert response.status_code == status.HTTP_429_TOO_MANY_REQUESTS
@@ -92,11 +94,11 @@ def test_throttled_tells_how_long_to_wait():
     assert response["Retry-After"] == "42"
 
 
-def test_unexpected_errors_are_left_to_django():
+def test_unexpected_errors_are_left_to_django() -> None:
     assert handle(RuntimeError("boom")) is None
 
 
-def test_server_error_answers_the_envelope():
+def test_server_error_answers_the_envelope() -> None:
     response = server_error(RequestFactory().get("/"))
 
     assert response.status_code == status.HTTP_500_INTERNAL_SERVER_ERROR

@@ -4,6 +4,7 @@ import pytest
 from django.db import DatabaseError
 from django.urls import reverse
 from rest_framework import status
+from rest_framework.test import APIClient
 
 HEALTH_URL = reverse("health")
 
@@ -26,7 +27,7 @@ class BrokenConnection:
 
 
 @pytest.mark.django_db
-def test_healthy(api_client):
+def test_healthy(api_client: APIClient) -> None:
     response = api_client.get(HEALTH_URL)
 
     assert response.status_code == status.HTTP_200_OK
@@ -34,7 +35,7 @@ def test_healthy(api_client):
 
 
 @pytest.mark.django_db
-def test_needs_no_credentials_and_is_not_throttled(api_client):
+def test_needs_no_credentials_and_is_not_throttled(api_client: APIClient) -> None:
     api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
 
     responses = [api_client.get(HEALTH_URL) for _ in range(3)]
@@ -43,7 +44,7 @@ def test_needs_no_credentials_and_is_not_throttled(api_client):
 
 
 @pytest.mark.django_db
-def test_cache_failure_is_503(api_client, monkeypatch):
+def test_cache_failure_is_503(api_client: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("common.views.cache", BrokenCache())
 
     response = api_client.get(HEALTH_URL)
@@ -55,7 +56,7 @@ def test_cache_failure_is_503(api_client, monkeypatch):
     }
 
 
-def test_database_failure_is_503(api_client, monkeypatch):
+def test_database_failure_is_503(api_client: APIClient, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("common.views.connection", BrokenConnection())
 
     response = api_client.get(HEALTH_URL)

@@ -34,14 +34,14 @@ def note_model(transactional_db: None) -> Iterator[type[models.Model]]:
 
 
 class TestBaseModel:
-    def test_gives_a_uuid_key_and_timestamps(self, note_model):
+    def test_gives_a_uuid_key_and_timestamps(self, note_model: type[SoftDeleteModel]) -> None:
         note = note_model.objects.create(title="first")
 
         assert isinstance(note.pk, uuid.UUID)
         assert note.created_at is not None
         assert note.updated_at >= note.created_at
 
-    def test_save_moves_updated_at_only(self, note_model):
+    def test_save_moves_updated_at_only(self, note_model: type[SoftDeleteModel]) -> None:
         note = note_model.objects.create(title="first")
         created_at, updated_at = note.created_at, note.updated_at
 
@@ -53,7 +53,7 @@ class TestBaseModel:
 
 
 class TestSoftDeleteModel:
-    def test_delete_hides_the_row_but_keeps_it(self, note_model):
+    def test_delete_hides_the_row_but_keeps_it(self, note_model: type[SoftDeleteModel]) -> None:
         note = note_model.objects.create(title="first")
 
         assert note.delete() == (1, {"common.Note": 1})
@@ -62,7 +62,7 @@ class TestSoftDeleteModel:
         assert not note_model.objects.filter(pk=note.pk).exists()
         assert note_model.all_objects.get(pk=note.pk).is_deleted
 
-    def test_restore_brings_the_row_back(self, note_model):
+    def test_restore_brings_the_row_back(self, note_model: type[SoftDeleteModel]) -> None:
         note = note_model.objects.create(title="first")
         note.delete()
 
@@ -71,14 +71,14 @@ class TestSoftDeleteModel:
         assert not note.is_deleted
         assert note_model.objects.filter(pk=note.pk).exists()
 
-    def test_hard_delete_removes_the_row(self, note_model):
+    def test_hard_delete_removes_the_row(self, note_model: type[SoftDeleteModel]) -> None:
         note = note_model.objects.create(title="first")
 
         note.hard_delete()
 
         assert not note_model.all_objects.filter(pk=note.pk).exists()
 
-    def test_queryset_delete_is_soft(self, note_model):
+    def test_queryset_delete_is_soft(self, note_model: type[SoftDeleteModel]) -> None:
         note_model.objects.create(title="first")
         note_model.objects.create(title="second")
 
@@ -88,7 +88,7 @@ class TestSoftDeleteModel:
         assert not note_model.objects.exists()
         assert note_model.all_objects.count() == 2
 
-    def test_queryset_hard_delete_removes_the_rows(self, note_model):
+    def test_queryset_hard_delete_removes_the_rows(self, note_model: type[SoftDeleteModel]) -> None:
         note_model.objects.create(title="first")
         note_model.all_objects.create(title="second").delete()
 

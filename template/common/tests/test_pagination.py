@@ -19,7 +19,7 @@ def get(url: str) -> Request:
 class TestStandardPagination:
     items = list(range(250))
 
-    def test_defaults_to_20_items(self):
+    def test_defaults_to_20_items(self) -> None:
         paginator = StandardPagination()
 
         page = paginator.paginate_queryset(self.items, get("/items/"))
@@ -30,14 +30,14 @@ class TestStandardPagination:
         assert response.data["previous"] is None
         assert response.data["next"].endswith("/items/?page=2")
 
-    def test_client_chooses_the_page_and_its_size(self):
+    def test_client_chooses_the_page_and_its_size(self) -> None:
         paginator = StandardPagination()
 
         page = paginator.paginate_queryset(self.items, get("/items/?page=3&page_size=5"))
 
         assert page == [10, 11, 12, 13, 14]
 
-    def test_page_size_is_capped_at_100(self):
+    def test_page_size_is_capped_at_100(self) -> None:
         paginator = StandardPagination()
 
         page = paginator.paginate_queryset(self.items, get("/items/?page_size=1000"))
@@ -47,7 +47,7 @@ class TestStandardPagination:
 
 @pytest.mark.django_db
 class TestCursorBasedPagination:
-    def test_walks_the_rows_newest_first(self):
+    def test_walks_the_rows_newest_first(self) -> None:
         users = UserFactory.create_batch(3)
         paginator = CursorBasedPagination()
         paginator.page_size = 2

@@ -32,30 +32,30 @@ def stranger() -> User:
 class TestIsOwner:
     view = SimpleNamespace()
 
-    def test_anonymous_users_are_refused_before_any_lookup(self):
+    def test_anonymous_users_are_refused_before_any_lookup(self) -> None:
         assert not IsOwner().has_permission(request("GET", AnonymousUser()), self.view)
 
-    def test_authenticated_users_may_look_objects_up(self, owner):
+    def test_authenticated_users_may_look_objects_up(self, owner: User) -> None:
         assert IsOwner().has_permission(request("GET", owner), self.view)
 
-    def test_owner_may_access_the_object(self, owner):
+    def test_owner_may_access_the_object(self, owner: User) -> None:
         obj = SimpleNamespace(user_id=owner.pk)
 
         assert IsOwner().has_object_permission(request("DELETE", owner), self.view, obj)
 
-    def test_others_may_not(self, owner, stranger):
+    def test_others_may_not(self, owner: User, stranger: User) -> None:
         obj = SimpleNamespace(user_id=owner.pk)
 
         assert not IsOwner().has_object_permission(request("GET", stranger), self.view, obj)
 
-    def test_view_names_the_owner_field(self, owner, stranger):
+    def test_view_names_the_owner_field(self, owner: User, stranger: User) -> None:
         view = SimpleNamespace(owner_field="author")
         obj = SimpleNamespace(author_id=owner.pk, user_id=stranger.pk)
 
         assert IsOwner().has_object_permission(request("GET", owner), view, obj)
         assert not IsOwner().has_object_permission(request("GET", stranger), view, obj)
 
-    def test_object_without_the_owner_field_is_refused(self, owner):
+    def test_object_without_the_owner_field_is_refused(self, owner: User) -> None:
         assert not IsOwner().has_object_permission(
             request("GET", owner), self.view, SimpleNamespace()
         )
@@ -65,7 +65,7 @@ class TestIsAdminOrReadOnly:
     view = SimpleNamespace()
 
     @pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
-    def test_anyone_may_read(self, method):
+    def test_anyone_may_read(self, method: str) -> None:
         permission = IsAdminOrReadOnly()
         anonymous = request(method, AnonymousUser())
 
@@ -73,7 +73,7 @@ class TestIsAdminOrReadOnly:
         assert permission.has_object_permission(anonymous, self.view, object())
 
     @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-    def test_only_staff_may_write(self, method, owner):
+    def test_only_staff_may_write(self, method: str, owner: User) -> None:
         permission = IsAdminOrReadOnly()
         staff = User(email="staff@example.com", is_staff=True)
 

@@ -13,10 +13,10 @@ def upload(name: str, size: int = 10) -> SimpleUploadedFile:
 
 
 class TestMaxFileSizeValidator:
-    def test_accepts_a_file_at_the_limit(self):
+    def test_accepts_a_file_at_the_limit(self) -> None:
         MaxFileSizeValidator(10)(upload("a.png", size=10))
 
-    def test_refuses_a_larger_file(self):
+    def test_refuses_a_larger_file(self) -> None:
         with pytest.raises(ValidationError) as excinfo:
             MaxFileSizeValidator(10)(upload("a.png", size=11))
 
@@ -24,13 +24,13 @@ class TestMaxFileSizeValidator:
         assert "11" in excinfo.value.messages[0]
         assert "10" in excinfo.value.messages[0]
 
-    def test_compares_and_hashes_by_limit(self):
+    def test_compares_and_hashes_by_limit(self) -> None:
         assert MaxFileSizeValidator(10) == MaxFileSizeValidator(10)
         assert MaxFileSizeValidator(10) != MaxFileSizeValidator(11)
         assert MaxFileSizeValidator(10) != 10
         assert hash(MaxFileSizeValidator(10)) == hash(MaxFileSizeValidator(10))
 
-    def test_is_serialisable_in_migrations(self):
+    def test_is_serialisable_in_migrations(self) -> None:
         path, args, _kwargs = MaxFileSizeValidator(10).deconstruct()
 
         assert path == "common.validators.MaxFileSizeValidator"
@@ -41,14 +41,14 @@ class TestFileExtensionValidator:
     validator = FileExtensionValidator((".png", ".jpg"))
 
     @pytest.mark.parametrize("name", ["a.png", "A.PNG", "photo.final.jpg"])
-    def test_accepts_allowed_extensions_in_any_case(self, name):
+    def test_accepts_allowed_extensions_in_any_case(self, name: str) -> None:
         self.validator(upload(name))
 
     @pytest.mark.parametrize(
         ("name", "shown"),
         [("a.gif", ".gif"), ("a.png.exe", ".exe"), ("no-extension", "none")],
     )
-    def test_refuses_other_extensions(self, name, shown):
+    def test_refuses_other_extensions(self, name: str, shown: str) -> None:
         with pytest.raises(ValidationError) as excinfo:
             self.validator(upload(name))
 
@@ -56,7 +56,7 @@ class TestFileExtensionValidator:
         assert shown in excinfo.value.messages[0]
         assert ".jpg, .png" in excinfo.value.messages[0]
 
-    def test_compares_and_hashes_by_extensions_in_any_order(self):
+    def test_compares_and_hashes_by_extensions_in_any_order(self) -> None:
         same = FileExtensionValidator((".jpg", ".png"))
 
         assert same == self.validator

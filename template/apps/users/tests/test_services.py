@@ -3,7 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from apps.users.models import User
 from apps.users.services import EMAIL_TAKEN, user_create, user_set_avatar, user_update
 from apps.users.tests.images import image_upload
 from common.exceptions import ServiceError
@@ -12,21 +14,21 @@ pytestmark = pytest.mark.django_db
 
 
 class TestUserCreate:
-    def test_creates_a_user_with_a_lowercase_email(self):
+    def test_creates_a_user_with_a_lowercase_email(self) -> None:
         user = user_create(email="Ada@Example.com", password="s3cret-pass", first_name="Ada")
 
         assert user.email == "ada@example.com"
         assert user.first_name == "Ada"
         assert user.check_password("s3cret-pass")
 
-    def test_refuses_an_email_taken_in_another_case(self, user):
+    def test_refuses_an_email_taken_in_another_case(self, user: User) -> None:
         with pytest.raises(ServiceError) as excinfo:
             user_create(email=user.email.upper(), password="s3cret-pass")
 
         assert excinfo.value.code == "email_taken"
         assert excinfo.value.message == EMAIL_TAKEN
 
-    def test_validates_the_model(self):
+    def test_validates_the_model(self) -> None:
         with pytest.raises(ValidationError) as excinfo:
             user_create(email="ada@example.com", password="s3cret-pass", phone_number="1" * 21)
 
@@ -34,7 +36,7 @@ class TestUserCreate:
 
 
 class TestUserUpdate:
-    def test_changes_only_the_given_fields(self, user):
+    def test_changes_only_the_given_fields(self, user: User) -> None:
         last_name = user.last_name
 
         user_update(user=user, first_name="Grace", phone_number="")
@@ -44,7 +46,7 @@ class TestUserUpdate:
         assert user.phone_number == ""
         assert user.last_name == last_name
 
-    def test_without_changes_does_not_save(self, user):
+    def test_without_changes_does_not_save(self, user: User) -> None:
         updated_at = user.updated_at
 
         user_update(user=user)
@@ -54,7 +56,7 @@ class TestUserUpdate:
 
 
 class TestUserSetAvatar:
-    def test_stores_the_image(self, user):
+    def test_stores_the_image(self, user: User) -> None:
         user_set_avatar(user=user, avatar=image_upload())
 
         user.refresh_from_db()
@@ -62,8 +64,8 @@ class TestUserSetAvatar:
         assert default_storage.exists(user.avatar.name)
 
     def test_replacing_deletes_the_old_file_after_commit(
-        self, user, django_capture_on_commit_callbacks
-    ):
+        self, user: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    ) -> None:
         user_set_avatar(user=user, avatar=image_upload())
         old_name = user.avatar.name
 
@@ -74,7 +76,9 @@ class TestUserSetAvatar:
         assert not default_storage.exists(old_name)
         assert default_storage.exists(user.avatar.name)
 
-    def test_none_removes_the_avatar(self, user, django_capture_on_commit_callbacks):
+    def test_none_removes_the_avatar(
+        self, user: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    ) -> None:
         user_set_avatar(user=user, avatar=image_upload())
         old_name = user.avatar.name
 
@@ -85,7 +89,9 @@ class TestUserSetAvatar:
         assert not user.avatar
         assert not default_storage.exists(old_name)
 
-    def test_removing_no_avatar_deletes_nothing(self, user, django_capture_on_commit_callbacks):
+    def test_removing_no_avatar_deletes_nothing(
+        self, user: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    ) -> None:
         with django_capture_on_commit_callbacks() as callbacks:
             user_set_avatar(user=user, avatar=None)
 

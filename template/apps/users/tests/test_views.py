@@ -4,7 +4,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from pytest_django import DjangoCaptureOnCommitCallbacks
 from rest_framework import status
+from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
 from apps.users.models import AVATAR_MAX_BYTES, User
@@ -40,7 +42,7 @@ def assert_error(response, status_code: int, code: str) -> None:
 
 
 class TestRegister:
-    def test_creates_the_account(self, api_client):
+    def test_creates_the_account(self, api_client: APIClient) -> None:
         response = api_client.post(REGISTER_URL, registration())
 
         assert response.status_code == status.HTTP_201_CREATED
@@ -50,19 +52,19 @@ class TestRegister:
         assert user.check_password(PASSWORD)
         assert str(user.pk) == response.data["id"]
 
-    def test_never_returns_the_password(self, api_client):
+    def test_never_returns_the_password(self, api_client: APIClient) -> None:
         response = api_client.post(REGISTER_URL, registration())
 
         assert "password" not in response.data
         assert "password_confirm" not in response.data
         assert PASSWORD not in response.content.decode()
 
-    def test_lowercases_the_email(self, api_client):
+    def test_lowercases_the_email(self, api_client: APIClient) -> None:
         response = api_client.post(REGISTER_URL, registration(email="Ada@Example.COM"))
 
         assert response.data["email"] == "ada@example.com"
 
-    def test_optional_fields_may_be_left_out(self, api_client):
+    def test_optional_fields_may_be_left_out(self, api_client: APIClient) -> None:
         payload = {"email": "ada@example.com", "password": PASSWORD, "password_confirm": PASSWORD}
 
         response = api_client.post(REGISTER_URL, payload)
@@ -71,7 +73,7 @@ class TestRegister:
         assert response.data["first_name"] == ""
         assert response.data["phone_number"] == ""
 
-    def test_passwords_must_match(self, api_client):
+    def test_passwords_must_match(self, api_client: APIClient) -> None:
         response = api_client.post(REGISTER_URL, registration(password_confirm="other-Passw0rd"))
 
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
@@ -83,7 +85,7 @@ class TestRegister:
         ["short1!", "12345678901", "password123", "ada@example.com"],
         ids=["too-short", "numeric", "common", "like-the-email"],
     )
-    def test_weak_password_is_refused(self, api_client, password):
+    def test_weak_password_is_refused(self, api_client: APIClient, password: str) -> None:
         response = api_client.post(
             REGISTER_URL, registration(password=password, password_confirm=password)
         )
@@ -91,27 +93,31 @@ class TestRegister:
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
         assert "password" in response.data["error"]["details"]
 
-    def test_email_taken_in_another_case_is_refused(self, api_client, user):
+    def test_email_taken_in_another_case_is_refused(
+        self, api_client: APIClient, user: User
+    ) -> None:
         response = api_client.post(REGISTER_URL, registration(email=user.email.upper()))
 
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
         assert "email" in response.data["error"]["details"]
         assert User.objects.count() == 1
 
-    def test_invalid_email_is_refused(self, api_client):
+    def test_invalid_email_is_refused(self, api_client: APIClient) -> None:
         response = api_client.post(REGISTER_URL, registration(email="not-an-email"))
 
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
         assert "email" in response.data["error"]["details"]
 
-    def test_ignores_credentials_sent_along(self, api_client):
+    def test_ignores_credentials_sent_along(self, api_client: APIClient) -> None:
         api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
 
         response = api_client.post(REGISTER_URL, registration())
 
         assert response.status_code == status.HTTP_201_CREATED
 
-    def test_is_throttled_with_the_auth_scope(self, api_client, monkeypatch):
+    def test_is_throttled_with_the_auth_scope(
+        self, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", "1/minute")
         api_client.post(REGISTER_URL, registration())
 
@@ -121,7 +127,7 @@ class TestRegister:
 
 
 class TestMe:
-    def test_shows_my_profile(self, auth_client, user):
+    def test_shows_my_profile(self, auth_client: APIClient, user: User) -> None:
         response = auth_client.get(ME_URL)
 
         assert response.status_code == status.HTTP_200_OK
@@ -129,13 +135,13 @@ class TestMe:
         assert response.data["email"] == user.email
         assert "password" not in response.data
 
-    def test_requires_authentication(self, api_client):
+    def test_requires_authentication(self, api_client: APIClient) -> None:
         response = api_client.get(ME_URL)
 
         assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")
         assert "WWW-Authenticate" in response
 
-    def test_patch_changes_the_given_fields(self, auth_client, user):
+    def test_patch_changes_the_given_fields(self, auth_client: APIClient, user: User) -> None:
         last_name = user.last_name
 
         response = auth_client.patch(ME_URL, {"first_name": "Grace", "phone_number": ""})
@@ -147,7 +153,7 @@ class TestMe:
         assert user.phone_number == ""
         assert user.last_name == last_name
 
-    def test_patch_cannot_change_the_email(self, auth_client, user):
+    def test_patch_cannot_change_the_email(self, auth_client: APIClient, user: User) -> None:
         email = user.email
 
         response = auth_client.patch(ME_URL, {"email": "new@example.com"})
@@ -156,20 +162,20 @@ class TestMe:
         user.refresh_from_db()
         assert user.email == email
 
-    def test_patch_validates(self, auth_client):
+    def test_patch_validates(self, auth_client: APIClient) -> None:
         response = auth_client.patch(ME_URL, {"phone_number": "1" * 21})
 
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
         assert "phone_number" in response.data["error"]["details"]
 
-    def test_patch_requires_authentication(self, api_client):
+    def test_patch_requires_authentication(self, api_client: APIClient) -> None:
         response = api_client.patch(ME_URL, {"first_name": "Grace"})
 
         assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")
 
 
 class TestAvatar:
-    def test_upload_stores_the_image(self, auth_client, user):
+    def test_upload_stores_the_image(self, auth_client: APIClient, user: User) -> None:
         response = auth_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
 
         assert response.status_code == status.HTTP_200_OK
@@ -179,7 +185,7 @@ class TestAvatar:
         assert default_storage.exists(user.avatar.name)
         assert response.data["avatar"].endswith(user.avatar.name)
 
-    def test_too_large_is_refused(self, auth_client, user):
+    def test_too_large_is_refused(self, auth_client: APIClient, user: User) -> None:
         upload = image_upload(size=(1024, 1024), noise=True)
         assert upload.size > AVATAR_MAX_BYTES
 
@@ -190,7 +196,7 @@ class TestAvatar:
         user.refresh_from_db()
         assert not user.avatar
 
-    def test_other_image_types_are_refused(self, auth_client):
+    def test_other_image_types_are_refused(self, auth_client: APIClient) -> None:
         upload = image_upload("avatar.gif", image_format="GIF")
 
         response = auth_client.put(AVATAR_URL, {"avatar": upload}, format="multipart")
@@ -198,7 +204,7 @@ class TestAvatar:
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
         assert "avatar" in response.data["error"]["details"]
 
-    def test_non_images_are_refused(self, auth_client):
+    def test_non_images_are_refused(self, auth_client: APIClient) -> None:
         upload = SimpleUploadedFile("notes.txt", b"just text", content_type="text/plain")
 
         response = auth_client.put(AVATAR_URL, {"avatar": upload}, format="multipart")
@@ -206,13 +212,18 @@ class TestAvatar:
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
         assert "avatar" in response.data["error"]["details"]
 
-    def test_missing_file_is_refused(self, auth_client):
+    def test_missing_file_is_refused(self, auth_client: APIClient) -> None:
         response = auth_client.put(AVATAR_URL, {}, format="multipart")
 
         assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
         assert "avatar" in response.data["error"]["details"]
 
-    def test_delete_removes_the_avatar(self, auth_client, user, django_capture_on_commit_callbacks):
+    def test_delete_removes_the_avatar(
+        self,
+        auth_client: APIClient,
+        user: User,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    ) -> None:
         auth_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
         user.refresh_from_db()
         old_name = user.avatar.name
@@ -225,7 +236,7 @@ class TestAvatar:
         assert not user.avatar
         assert not default_storage.exists(old_name)
 
-    def test_requires_authentication(self, api_client):
+    def test_requires_authentication(self, api_client: APIClient) -> None:
         response = api_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
 
         assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")
