@@ -155,9 +155,10 @@ class ContextUpdater(ContextHook):
             DEVELOPMENT_REQUIREMENTS + _chosen(context, OPTION_DEVELOPMENT_REQUIREMENTS),
             key=str.lower,
         )
-        context["settings_components"] = [
+        # Sorted, so the star imports they become are in isort's order.
+        context["settings_components"] = sorted(
             module for option, module in SETTINGS_COMPONENTS.items() if context.get(option)
-        ]
-        context["production_components"] = [
+        )
+        context["production_components"] = sorted(
             module for option, module in PRODUCTION_COMPONENTS.items() if context.get(option)
-        ]
+        )

@@ -62,7 +62,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     """Render every handled exception in the error envelope.
 
     Unhandled exceptions return ``None`` so Django turns them into a 500 and error
-    reporting (logging, Sentry) sees them.
+    reporting sees them.
     """
     if isinstance(exc, ServiceError):
         return Response(
