@@ -245,7 +245,8 @@ def assert_release_2_landed(project: Path, releases: Path) -> None:
     assert f'name = "{BASE_ANSWERS[OLD_QUESTION]}"' in read(project, "pyproject.toml")
 
     # The user's function, in a file the release did not change, is kept byte for byte.
-    assert read(project, "apps/users/selectors.py").endswith(USER_SELECTOR)
+    generated = (releases / "template/apps/users/selectors.py").read_bytes()
+    assert (project / "apps/users/selectors.py").read_bytes() == generated + USER_SELECTOR.encode()
 
 
 # -- the migration script ------------------------------------------------------------
@@ -287,6 +288,19 @@ def test_rename_answers_refuses_when_both_names_are_answered() -> None:
         rename_answers.migrate_text(text, {"author_name": "maintainer_name"})
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("{author_name: Ada Lovelace}\n", "layout this script cannot edit safely"),
+        ("- author_name\n", "does not hold a mapping"),
+    ],
+    ids=["flow-mapping", "not-a-mapping"],
+)
+def test_rename_answers_refuses_what_it_cannot_edit_safely(text: str, reason: str) -> None:
+    with pytest.raises(rename_answers.MigrationError, match=reason):
+        rename_answers.migrate_text(text, {"author_name": "maintainer_name"})
+
+
 def test_rename_answers_cli_edits_the_file_it_is_given(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -307,6 +321,25 @@ def test_rename_answers_cli_edits_the_file_it_is_given(
 def test_rename_answers_cli_rejects_a_malformed_pair() -> None:
     with pytest.raises(SystemExit):
         rename_answers.main(["author_name"])
+
+
+def test_documented_migration_is_the_one_tested() -> None:
+    docs = (TEMPLATE_ROOT / "docs/updating.md").read_text(encoding="utf-8")
+    section = docs.split("## Writing a migration", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+
+    assert example is not None
+    assert yaml.safe_load(example[1]) == {"_migrations": [RENAME_MIGRATION]}
+
+
+def test_template_migrations_use_the_current_format() -> None:
+    """Copier 9 deprecates `before:`/`after:` lists; entries are `command` + `version`."""
+    config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8"))
+
+    assert isinstance(config["_migrations"], list)
+    for entry in config["_migrations"]:
+        assert {"command", "version"} <= entry.keys(), entry
+        assert not {"before", "after"} & entry.keys(), entry
 
 
 # -- updating generated projects -----------------------------------------------------
@@ -353,8 +386,12 @@ def test_update_flags_a_line_both_sides_changed(releases: Path, tmp_path: Path) 
     merged = read(project, "common/pagination.py")
     assert "max_page_size = 50" in merged
     rejected = project / "common/pagination.py.rej"
-    template_side = rejected.read_text(encoding="utf-8") if rejected.exists() else merged
-    assert NEW_CAP in template_side
+    if rejected.exists():
+        assert NEW_CAP in rejected.read_text(encoding="utf-8")
+    else:
+        assert NEW_CAP in merged
+        # Inline markers also leave the file unmerged in git, as after a real merge.
+        assert git(project, "diff", "--name-only", "--diff-filter=U") == "common/pagination.py\n"
     assert answers_of(project)["_commit"] == "2.0.0"
 
 

@@ -15,7 +15,7 @@ from common.models import BaseModel, SoftDeleteModel
 
 
 @pytest.fixture
-def note_model(transactional_db: None) -> Iterator[type[models.Model]]:
+def note_model(transactional_db: None) -> Iterator[type[SoftDeleteModel]]:
     """Create a soft-deletable model and its table; drop the table afterwards."""
     with isolate_apps("common"):
 

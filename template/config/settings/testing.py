@@ -1,4 +1,4 @@
-"""Settings for the test suite: fast, isolated and independent of the developer's .env."""
+"""Settings for the test suite: fast and isolated (DATABASE_URL and REDIS_URL still apply)."""
 
 from config.settings.base import *
 
@@ -16,3 +16,6 @@ STORAGES = {
 
 LOGGING["root"]["level"] = "CRITICAL"
 LOGGING["loggers"]["django"]["level"] = "CRITICAL"
+
+# The tests never run collectstatic; let WhiteNoise find static files without STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = True

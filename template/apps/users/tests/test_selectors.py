@@ -19,7 +19,7 @@ def test_user_get_by_email_ignores_case(user: User) -> None:
     assert user_get_by_email(email=user.email.upper()) == user
 
 
-def test_user_get_by_email_returns_none_when_unknown(db: None) -> None:
+def test_user_get_by_email_returns_none_when_unknown() -> None:
     assert user_get_by_email(email="nobody@example.com") is None
 
 

@@ -11,6 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from apps.users.models import AVATAR_MAX_BYTES, User
 from apps.users.tests.images import image_upload
+from common.tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -31,14 +32,6 @@ def registration(**overrides: str) -> dict[str, str]:
         "phone_number": "+441234567890",
         **overrides,
     }
-
-
-def assert_error(response, status_code: int, code: str) -> None:
-    """Check the status and that the body is the error envelope with ``code``."""
-    assert response.status_code == status_code
-    assert set(response.data) == {"error"}
-    assert response.data["error"]["code"] == code
-    assert set(response.data["error"]) == {"code", "message", "details"}
 
 
 class TestRegister:

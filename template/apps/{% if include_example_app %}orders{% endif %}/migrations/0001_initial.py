@@ -27,7 +27,6 @@ class Migration(migrations.Migration):
                 ('total_amount', models.DecimalField(decimal_places=2, max_digits=10)),
                 ('notes', models.TextField(blank=True, default='')),
                 ('cancellation_reason', models.TextField(blank=True, default='')),
-                ('confirmation_sent_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to=settings.AUTH_USER_MODEL)),
             ],
             options={

@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 
 from apps.orders.models import Order, OrderItem, Product
@@ -203,15 +204,21 @@ class TestOrderCancel:
 
         assert (excinfo.value.code, excinfo.value.message) == ("order_not_found", ORDER_NOT_FOUND)
 
-    @pytest.mark.skipif(
-        not connection.features.has_select_for_update,
-        reason="this database has no row locks",
-    )
     def test_locks_the_row_while_checking_the_status(self) -> None:
-        with CaptureQueriesContext(connection) as queries:
-            order_cancel(order=OrderFactory())
+        order = OrderFactory()
+        lock = mock.patch.object(
+            QuerySet,
+            "select_for_update",
+            autospec=True,
+            side_effect=QuerySet.select_for_update,
+        )
+        with lock as select_for_update, CaptureQueriesContext(connection) as queries:
+            order_cancel(order=order)
 
-        assert any("FOR UPDATE" in query["sql"] for query in queries)
+        select_for_update.assert_called_once()
+        # SQLite has no row locks and Django leaves the clause out there.
+        locking_sql = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
+        assert len(locking_sql) == int(connection.features.has_select_for_update)
 
 
 class TestOrderUpdate:
