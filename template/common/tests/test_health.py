@@ -6,6 +6,8 @@ from django.urls import reverse
 from rest_framework import status
 from rest_framework.test import APIClient
 
+from common.tests.helpers import INVALID_AUTHORIZATION
+
 HEALTH_URL = reverse("health")
 
 
@@ -36,7 +38,7 @@ def test_healthy(api_client: APIClient) -> None:
 
 @pytest.mark.django_db
 def test_needs_no_credentials_and_is_not_throttled(api_client: APIClient) -> None:
-    api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+    api_client.credentials(HTTP_AUTHORIZATION=INVALID_AUTHORIZATION)
 
     responses = [api_client.get(HEALTH_URL) for _ in range(3)]
 

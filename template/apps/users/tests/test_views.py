@@ -11,7 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from apps.users.models import AVATAR_MAX_BYTES, User
 from apps.users.tests.images import image_upload
-from common.tests.helpers import assert_error
+from common.tests.helpers import INVALID_AUTHORIZATION, assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +102,7 @@ class TestRegister:
         assert "email" in response.data["error"]["details"]
 
     def test_ignores_credentials_sent_along(self, api_client: APIClient) -> None:
-        api_client.credentials(HTTP_AUTHORIZATION="Bearer garbage")
+        api_client.credentials(HTTP_AUTHORIZATION=INVALID_AUTHORIZATION)
 
         response = api_client.post(REGISTER_URL, registration())
 
