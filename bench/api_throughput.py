@@ -205,9 +205,9 @@ def main() -> int:
         server = None
         try:
             run(project, env, "manage.py", "migrate", "--noinput")
-            user_id = run(
-                project, env, "manage.py", "shell", "-c", SEED.replace("ORDERS", str(args.orders))
-            )
+            seed = SEED.replace("ORDERS", str(args.orders))
+            # The shell prints a line about its automatic imports before the user's id.
+            user_id = run(project, env, "manage.py", "shell", "-c", seed).splitlines()[-1]
             server = subprocess.Popen(
                 [
                     sys.executable,
@@ -218,6 +218,7 @@ def main() -> int:
                     "config/gunicorn.py",
                 ],
                 cwd=project,
+                stdout=subprocess.DEVNULL,
                 env={
                     **env,
                     "PORT": str(port),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -103,6 +104,22 @@ def project_env(**overrides: str) -> dict[str, str]:
     env.pop("COV_CORE_SOURCE", None)
     env.update(overrides)
     return env
+
+
+def production_env(database: Path, **overrides: str) -> dict[str, str]:
+    """Return what production settings need to load, with ``database`` as a SQLite file.
+
+    Plain HTTP on the test client (no SSL redirect); Redis on this machine's server.
+    """
+    defaults = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{database}",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
+    return project_env(**{**defaults, **overrides})
 
 
 def run_in(

@@ -7,14 +7,13 @@ Each combination is rendered once per xdist worker and all its tests run on that
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import COMBOS, OPTIONS, combo_id, project_env, run_in
+from tests.conftest import COMBOS, OPTIONS, combo_id, production_env, run_in
 from tests.deploy_checks import check_deploy_files
 
 COMBO_PARAMS = [
@@ -49,21 +48,20 @@ def project_files(project: Path) -> list[Path]:
     )
 
 
-def production_env(project: Path, answers: dict[str, Any], **extra: str) -> dict[str, str]:
-    """Return the environment production settings need, with local stand-ins for services."""
-    env = project_env(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DATABASE_URL=f"sqlite:///{project / 'production-check.sqlite3'}",
-        DJANGO_ALLOWED_HOSTS="api.example.com",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        **extra,
-    )
+def deploy_env(project: Path, answers: dict[str, Any]) -> dict[str, str]:
+    """Return production settings' environment for ``check --deploy`` of this combination."""
+    options: dict[str, str] = {}
     if answers["use_s3"]:
-        env["AWS_STORAGE_BUCKET_NAME"] = "media-bucket"
+        options["AWS_STORAGE_BUCKET_NAME"] = "media-bucket"
     if answers["use_sentry"]:
-        env["SENTRY_DSN"] = "https://public@sentry.example.com/1"
-    return env
+        options["SENTRY_DSN"] = "https://public@sentry.example.com/1"
+    # The deployment check must see the real HTTPS settings, redirect included.
+    return production_env(
+        project / "production-check.sqlite3",
+        DJANGO_ALLOWED_HOSTS="api.example.com",
+        DJANGO_SECURE_SSL_REDIRECT="true",
+        **options,
+    )
 
 
 @pytest.fixture
@@ -147,7 +145,7 @@ def test_check_deploy_passes_with_production_settings(
 ) -> None:
     """``check --deploy`` finds nothing to warn about in production settings."""
     answers = request.node.callspec.params["project"]
-    env = production_env(project, answers)
+    env = deploy_env(project, answers)
     result = run_in(project, "manage.py", "check", "--deploy", "--fail-level", "DEBUG", env=env)
     assert "no issues" in result.stdout + result.stderr
 

@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
 import signal
 import socket
 import subprocess
@@ -35,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEFAULT_COMBO, combo_id, project_env, run_in
+from tests.conftest import DEFAULT_COMBO, combo_id, production_env, run_in
 
 ANSWERS = {**DEFAULT_COMBO, "use_s3": True, "include_example_app": True}
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group(combo_id(ANSWERS))]
@@ -197,12 +196,8 @@ def test_avatars_are_stored_on_s3_without_overwriting(
     tmp_path: Path,
 ) -> None:
     project = render(**ANSWERS)
-    env = project_env(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_SECURE_SSL_REDIRECT="false",
+    env = production_env(
+        tmp_path / "db.sqlite3",
         REDIS_URL=redis_url,
         AWS_STORAGE_BUCKET_NAME=BUCKET,
         AWS_S3_ENDPOINT_URL=moto_endpoint,

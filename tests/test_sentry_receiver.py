@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import secrets
 import threading
 import time
 import uuid
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEFAULT_COMBO, combo_id, project_env, run_in
+from tests.conftest import DEFAULT_COMBO, combo_id, production_env, run_in
 
 ANSWERS = {**DEFAULT_COMBO, "use_sentry": True, "include_example_app": True}
 pytestmark = pytest.mark.xdist_group(combo_id(ANSWERS))
@@ -146,14 +145,9 @@ def test_unhandled_error_reaches_sentry(
 ) -> None:
     project = render(**ANSWERS)
     message = f"integration check {uuid.uuid4()}"
-    env = project_env(
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        # Never contacted: the failing view uses neither the database nor the cache.
-        REDIS_URL="redis://127.0.0.1:6379/15",
+    # The database and the cache are never contacted: the failing view uses neither.
+    env = production_env(
+        tmp_path / "db.sqlite3",
         SENTRY_DSN=f"http://public@127.0.0.1:{sentry_stand_in.port}/{PROJECT_ID}",
         SENTRY_ENVIRONMENT="integration-test",
         SENTRY_RELEASE="copier-drf-test-1",
