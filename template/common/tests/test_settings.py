@@ -1,76 +1,17 @@
 """The settings modules: production refuses to start half-configured, development needs nothing."""
 
 import copy
-import importlib
-import sys
-from collections.abc import Callable, Iterator
-from types import ModuleType
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-# What production needs to load. Loading settings contacts neither database nor cache.
-PRODUCTION_ENV = {
-    "DJANGO_SECRET_KEY": "a-production-key-that-is-long-and-random-enough-0123456789",
-    "DJANGO_ALLOWED_HOSTS": "api.example.com,www.example.com",
-    "DATABASE_URL": "postgres://app:secret@db.example.com:5432/app",
-    "REDIS_URL": "redis://cache.example.com:6379/0",
-{%- if use_s3 %}
-    "AWS_STORAGE_BUCKET_NAME": "media",
-{%- endif %}
-{%- if use_sentry %}
-    # Whatever .env says, loading the settings in a test must not report to Sentry.
-    "SENTRY_DSN": "",
-{%- endif %}
-}
-REQUIRED_IN_PRODUCTION = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
+from common.tests.conftest import PRODUCTION_ENV, SettingsLoader
 
-# Imports a settings module afresh and returns it (the ``load_settings`` fixture).
-SettingsLoader = Callable[[str], ModuleType]
-SETTINGS_PACKAGE = "config.settings."
+REQUIRED_IN_PRODUCTION = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
 
 # The keys of base's REST_FRAMEWORK that production may change; it must keep all others.
 PRODUCTION_DRF_CHANGES = {"DEFAULT_RENDERER_CLASSES"}
-
-
-def imported_settings_modules() -> list[str]:
-    """Return the names of the settings modules imported so far, children first."""
-    return sorted(
-        (module for module in sys.modules if module.startswith(SETTINGS_PACKAGE)),
-        reverse=True,
-    )
-
-
-@pytest.fixture
-def load_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[SettingsLoader]:
-    """Return a function that imports a settings module afresh, from the current environment.
-
-    Settings modules change base's dicts in place (``REST_FRAMEWORK[...] = ...``), and the
-    running test settings hold those very dicts. So every settings module is imported
-    anew, into fresh objects, and the modules imported before are put back afterwards.
-    """
-    original = set(imported_settings_modules())
-
-    def load(name: str) -> ModuleType:
-        for module in imported_settings_modules():
-            parent, _, child = module.rpartition(".")
-            monkeypatch.setattr(sys.modules[parent], child, sys.modules[module])
-            monkeypatch.delitem(sys.modules, module)
-        return importlib.import_module(SETTINGS_PACKAGE + name)
-
-    yield load
-    # Forget the fresh modules; monkeypatch then puts the original ones back.
-    for module in set(imported_settings_modules()) - original:
-        del sys.modules[module]
-
-
-@pytest.fixture
-def production_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Set what production needs; HTTPS redirection keeps its default (on)."""
-    for name, value in PRODUCTION_ENV.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("DJANGO_SECURE_SSL_REDIRECT", raising=False)
 
 
 @pytest.mark.usefixtures("production_env")
