@@ -423,3 +423,38 @@ def test_update_with_new_answers_adds_then_removes_celery(
     git(project, "add", "-A")
     assert git(project, "diff", "--cached", "--stat", updated_commit) == ""
     run_in(project, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+
+
+def test_update_leaves_env_database_and_venv_alone(
+    releases: Path,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """With tasks on and run_setup answered yes, an update never reruns the setup step."""
+    project = generate(releases, tmp_path / "project", "1.0.0", **DEFAULT_COMBO, run_setup=True)
+    # What the setup step left behind, all ignored by git, as in a real project.
+    local_state = {
+        ".env": "DJANGO_SECRET_KEY=the-user's-own-key\nDATABASE_URL=\n",
+        "db.sqlite3": "the user's data",
+        ".venv/pyvenv.cfg": "home = /usr/bin\n",
+    }
+    for relative, content in local_state.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(content, encoding="utf-8")
+    assert git(project, "status", "--porcelain") == ""
+
+    run_update(
+        str(project),
+        vcs_ref="2.0.0",
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        conflict="inline",
+        quiet=True,
+    )
+
+    assert "[copier-drf]" not in "".join(capfd.readouterr())
+    for relative, content in local_state.items():
+        assert (project / relative).read_text(encoding="utf-8") == content
+    assert sorted(path.name for path in (project / ".venv").iterdir()) == ["pyvenv.cfg"]
+    assert answers_of(project)["_commit"] == "2.0.0"
