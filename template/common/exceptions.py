@@ -91,7 +91,31 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
-def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Answer a request Django itself refused (too large, malformed) with the envelope."""
+    return JsonResponse(
+        error_body(code="bad_request", message="The request could not be processed."),
+        status=status.HTTP_400_BAD_REQUEST,
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Answer a 403 raised outside DRF's views with the envelope."""
+    return JsonResponse(
+        error_body(code="permission_denied", message="You do not have permission to do this."),
+        status=status.HTTP_403_FORBIDDEN,
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
+    """Answer an unknown URL with the envelope instead of an HTML page."""
+    return JsonResponse(
+        error_body(code="not_found", message="Not found."),
+        status=status.HTTP_404_NOT_FOUND,
+    )
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
     """Answer an unhandled error with the envelope instead of an HTML page."""
     return JsonResponse(
         error_body(code="server_error", message="An unexpected error occurred."),

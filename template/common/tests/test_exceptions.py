@@ -7,9 +7,17 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.test import RequestFactory
+from django.urls import reverse
+from pytest_django import Settings
 from rest_framework import exceptions, status
+from rest_framework.test import APIClient
 
-from common.exceptions import ServiceError, api_exception_handler, server_error
+from common.exceptions import (
+    ServiceError,
+    api_exception_handler,
+    permission_denied,
+    server_error,
+)
 
 
 def handle(exc: Exception):
@@ -109,3 +117,32 @@ def test_server_error_answers_the_envelope() -> None:
             "details": {},
         },
     }
+
+
+def test_an_unknown_url_is_a_404_in_the_envelope(api_client: APIClient) -> None:
+    response = api_client.get("/api/v1/no-such-endpoint/")
+
+    assert response.status_code == status.HTTP_404_NOT_FOUND
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["error"]["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_an_oversized_body_is_a_400_in_the_envelope(
+    api_client: APIClient,
+    settings: Settings,
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    body = {"email": "big@example.com", "password": "x" * 2048, "password_confirm": "x"}
+
+    response = api_client.post(reverse("v1:auth-register"), body, format="json")
+
+    assert response.status_code == status.HTTP_400_BAD_REQUEST
+    assert json.loads(response.content)["error"]["code"] == "bad_request"
+
+
+def test_django_permission_denied_outside_drf_answers_the_envelope() -> None:
+    response = permission_denied(RequestFactory().get("/"), DjangoPermissionDenied())
+
+    assert response.status_code == status.HTTP_403_FORBIDDEN
+    assert json.loads(response.content)["error"]["code"] == "permission_denied"
