@@ -1,9 +1,11 @@
 """Read queries for products and orders.
 
 Selectors return lazy querysets, so views can still filter, order and paginate them; the
-joins and prefetches every caller needs are decided here, once.
+joins and prefetches every caller needs are decided here, once. Lookups that services need
+as plain values (products by id, whether a SKU is taken) live here too.
 """
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
@@ -57,3 +59,20 @@ def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:
     if not include_inactive:
         products = products.filter(is_active=True)
     return products
+
+
+def product_for_sale_by_id(*, product_ids: Iterable[UUID]) -> dict[UUID, Product]:
+    """Return the products on sale among ``product_ids``, keyed by id (missing ones absent)."""
+    return Product.objects.filter(pk__in=list(product_ids), is_active=True).in_bulk()
+
+
+def product_sku_taken(*, sku: str, exclude: Product | None = None) -> bool:
+    """Tell whether another product uses ``sku``, deleted products included.
+
+    The column is unique over every row, so a withdrawn product's SKU is never reused: old
+    orders keep pointing at the product they were placed for.
+    """
+    others = Product.all_objects.filter(sku=sku)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    return others.exists()

@@ -145,7 +145,11 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     permission_classes = [IsAuthenticated, IsAdminOrReadOnly]
     http_method_names = HTTP_METHODS
-    serializer_class = ProductSerializer
+    # Input serializers of the write actions; everything else reads with ProductSerializer.
+    serializer_classes = {
+        "create": ProductCreateSerializer,
+        "partial_update": ProductUpdateSerializer,
+    }
     filterset_class = ProductFilter
     search_fields = ["name", "sku"]
     ordering_fields = ["name", "price", "created_at"]
@@ -155,6 +159,10 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         """Return the products on sale; every product for staff."""
         return product_list(include_inactive=self.request.user.is_staff)
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        """Use the input serializer of write actions, the read serializer otherwise."""
+        return self.serializer_classes.get(self.action, ProductSerializer)
+
     @extend_schema(
         summary="Add a product",
         tags=["products"],
@@ -163,10 +171,14 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Validate the input and add the product to the catalogue."""
-        serializer = ProductCreateSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product = product_create(**serializer.validated_data)
-        return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+        context = self.get_serializer_context()
+        return Response(
+            ProductSerializer(product, context=context).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         summary="Change a product",
@@ -177,10 +189,10 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change the given fields of a product."""
         product = self.get_object()
-        serializer = ProductUpdateSerializer(data=request.data)
+        serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         product = product_update(product=product, **serializer.validated_data)
-        return Response(ProductSerializer(product).data)
+        return Response(ProductSerializer(product, context=self.get_serializer_context()).data)
 
     @extend_schema(summary="Delete a product", tags=["products"], responses={204: None})
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

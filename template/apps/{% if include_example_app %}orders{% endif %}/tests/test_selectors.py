@@ -7,7 +7,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.orders.models import Product
-from apps.orders.selectors import order_get, order_list, product_list
+from apps.orders.selectors import (
+    order_get,
+    order_list,
+    product_for_sale_by_id,
+    product_list,
+    product_sku_taken,
+)
 from apps.orders.tests.factories import OrderFactory, ProductFactory
 from apps.users.models import User
 
@@ -94,3 +100,21 @@ def test_product_list_can_include_products_off_sale() -> None:
 
     assert set(product_list(include_inactive=True)) == {on_sale, off_sale}
     assert isinstance(product_list(include_inactive=True).first(), Product)
+
+
+def test_product_for_sale_by_id_leaves_out_unknown_and_withdrawn_products() -> None:
+    on_sale = ProductFactory()
+    off_sale = ProductFactory(is_active=False)
+
+    found = product_for_sale_by_id(product_ids=[on_sale.pk, off_sale.pk, uuid.uuid4()])
+
+    assert found == {on_sale.pk: on_sale}
+
+
+def test_product_sku_taken_sees_deleted_products_but_not_the_one_excluded() -> None:
+    product = ProductFactory(sku="SKU-1")
+    product.delete()
+
+    assert product_sku_taken(sku="SKU-1")
+    assert not product_sku_taken(sku="SKU-1", exclude=product)
+    assert not product_sku_taken(sku="SKU-2")
