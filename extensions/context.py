@@ -124,6 +124,7 @@ DEVELOPMENT_REQUIREMENTS = [
     "pytest-cov>=6,<8",
     "pytest-django>=4.10,<5",
     "ruff>=0.15,<0.18",
+    "schemathesis>=4.1,<5",
 ]
 OPTION_DEVELOPMENT_REQUIREMENTS = {
     "use_jwt": ["freezegun>=1.5,<2"],

@@ -37,7 +37,8 @@ class RegisterView(APIView):
         serializer = UserRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_create(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        data = UserSerializer(user, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
 
 class MeView(APIView):
@@ -46,7 +47,7 @@ class MeView(APIView):
     @extend_schema(summary="Show my profile", tags=["users"], responses={200: UserSerializer})
     def get(self, request: Request) -> Response:
         """Return the profile of the requesting user."""
-        return Response(UserSerializer(request.user).data)
+        return Response(UserSerializer(request.user, context={"request": request}).data)
 
     @extend_schema(
         summary="Update my profile",
@@ -59,7 +60,7 @@ class MeView(APIView):
         serializer = UserUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_update(user=request.user, **serializer.validated_data)
-        return Response(UserSerializer(user).data)
+        return Response(UserSerializer(user, context={"request": request}).data)
 
 
 class AvatarView(APIView):
@@ -78,7 +79,7 @@ class AvatarView(APIView):
         serializer = AvatarSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = user_set_avatar(user=request.user, avatar=serializer.validated_data["avatar"])
-        return Response(UserSerializer(user).data)
+        return Response(UserSerializer(user, context={"request": request}).data)
 
     @extend_schema(summary="Remove my avatar", tags=["users"], responses={204: None})
     def delete(self, request: Request) -> Response:
