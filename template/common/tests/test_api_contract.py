@@ -8,9 +8,13 @@ the documented shape and content type. New endpoints are covered as soon as they
 the schema.
 """
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
@@ -22,6 +26,21 @@ CASES_PER_OPERATION = 10
 
 # Read when the tests are collected: spectacular builds the schema without the database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection() -> Iterator[None]:
+    """Keep each request from closing the database connection that holds the test's data.
+
+    The requests go through the real WSGI handler, which closes connections between
+    requests; inside a test's transaction that would end it (Django's test client
+    disconnects the same handler, for the same reason).
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
