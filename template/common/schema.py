@@ -29,6 +29,7 @@ ERROR_DESCRIPTIONS = {
     "401": "Missing, invalid or expired credentials.",
     "403": "Authenticated, but not allowed to do this.",
     "404": "No such object (or it belongs to someone else), or no such page of a list.",
+    "415": "The body is not in a format the operation reads (JSON; multipart for uploads).",
     "429": "Too many requests; the details say how many seconds to wait.",
 }
 
@@ -53,6 +54,7 @@ def _error_statuses(path: str, operation: dict[str, Any]) -> list[str]:
         "401": authenticated or takes_credentials,
         "403": authenticated,
         "404": "{" in path or _is_paginated(operation),
+        "415": bool(operation.get("requestBody")),
         "429": authenticated or takes_credentials,
     }
     return [status for status, applies in statuses.items() if applies]
