@@ -404,7 +404,23 @@ def schemathesis_run(live: LiveProject, cache: redis.Redis) -> dict[str, Any]:
         pytest.fail(f"schemathesis wrote no report (exit {result.returncode}):\n{result.stderr}")
     run = json.loads(report.read_text())
     run["output"] = result.stdout[-20000:]
+    print(_summary(run))
     return run
+
+
+def _summary(run: dict[str, Any]) -> str:
+    """Say in one line what schemathesis tested and found."""
+    operations, cases = run["operations"], run["test_cases"]
+    failures = ", ".join(
+        f"{failure['code']} {failure['title']}: {failure['count']}" for failure in run["failures"]
+    )
+    server_errors = sum(f["count"] for f in run["failures"] if f["code"] == "ST101")
+    return (
+        f"schemathesis summary: {operations['tested']}/{operations['total']} operations, "
+        f"{cases['generated']} cases, {cases['unique_failures']} unique failures "
+        f"({failures or 'none'}), {server_errors} server errors, "
+        f"{len(run['errors'])} errors, seed {run['seed']}"
+    )
 
 
 def _failure_codes(run: dict[str, Any]) -> dict[str, list[str]]:
