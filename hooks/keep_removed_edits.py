@@ -39,9 +39,7 @@ DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 
 def git(root: Path, *args: str) -> bytes:
     """Return the output of a git command run in ``root``."""
-    return subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, check=True
-    ).stdout
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, check=True).stdout
 
 
 def removed_paths(root: Path) -> list[str]:

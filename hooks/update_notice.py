@@ -52,9 +52,7 @@ def has_conflict(relative: str, content: bytes) -> bool:
 
 
 def _git_paths(root: Path, *args: str) -> list[str]:
-    output = subprocess.run(
-        ["git", *args, "-z"], cwd=root, capture_output=True, check=True
-    ).stdout
+    output = subprocess.run(["git", *args, "-z"], cwd=root, capture_output=True, check=True).stdout
     return [path for path in output.decode().split("\0") if path]
 
 
