@@ -230,3 +230,12 @@ def test_update_prints_what_needs_attention(
     assert re.search(r"conflicts to resolve.*\n\s+common/pagination.py\n", notice)
     assert re.search(r"your \.env does not set:\n\s+REPORTS_BUCKET\n", notice)
     assert "Review `git diff`" in notice
+
+
+def test_documented_move_migration_is_the_one_tested() -> None:
+    docs = (TEMPLATE_ROOT / "docs/updating.md").read_text(encoding="utf-8")
+    section = docs.split("**A moved or renamed file**", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", section, re.DOTALL)
+
+    assert example is not None
+    assert yaml.safe_load(example[1]) == [MOVE_MIGRATION]
