@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
-from copier import run_update
+from copier import run_recopy, run_update
+from copier.errors import InteractiveSessionError
 
 from tests.conftest import DEFAULT_COMBO, TEMPLATE_ROOT
 from tests.test_update import (
@@ -239,3 +240,26 @@ def test_documented_move_migration_is_the_one_tested() -> None:
 
     assert example is not None
     assert yaml.safe_load(example[1]) == [MOVE_MIGRATION]
+
+
+# -- item: what `copier recopy` does (docs/updating.md, "Updating a project") ----------
+
+
+def test_recopy_needs_overwrite_and_never_deletes(tmp_path: Path) -> None:
+    repo = template_repo(tmp_path)
+    project = generate(repo, tmp_path / "project", "1.0.0", **{**DEFAULT_COMBO, "use_s3": True})
+    edit(project / "common/pagination.py", OLD_CAP, "max_page_size = 50")
+    commit_all(project, "Smaller pages")
+    recopy = {"defaults": True, "unsafe": True, "skip_tasks": True, "quiet": True}
+
+    with pytest.raises(InteractiveSessionError, match="--overwrite"):
+        run_recopy(str(project), **recopy)
+
+    run_recopy(str(project), data={"use_s3": False}, overwrite=True, **recopy)
+
+    assert answers_of(project)["use_s3"] is False
+    # The user's change to a template file is overwritten: no merge.
+    assert OLD_CAP in read(project, "common/pagination.py")
+    # Files of the option turned off stay behind: a recopy never deletes.
+    assert (project / "config/settings/components/s3.py").is_file()
+    assert "django-storages" not in read(project, "requirements/base.txt")
