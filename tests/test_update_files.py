@@ -18,10 +18,11 @@ from copier import run_recopy, run_update
 from copier.errors import InteractiveSessionError
 
 from tests.conftest import DEFAULT_COMBO, TEMPLATE_ROOT
-from tests.test_update import (
+from tests.test_update import (  # noqa: F401 (_git_identity is an autouse fixture)
     ALL_OPTIONS,
     NEW_CAP,
     OLD_CAP,
+    _git_identity,
     answers_of,
     commit_all,
     conflicts,
