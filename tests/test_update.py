@@ -332,14 +332,44 @@ def test_documented_migration_is_the_one_tested() -> None:
     assert yaml.safe_load(example[1]) == {"_migrations": [RENAME_MIGRATION]}
 
 
+ALWAYS_RUN_HOOKS = ["hooks/keep_removed_edits.py", "hooks/update_notice.py"]
+
+
 def test_template_migrations_use_the_current_format() -> None:
-    """Copier 9 deprecates `before:`/`after:` lists; entries are `command` + `version`."""
+    """Copier 9 deprecates `before:`/`after:` lists; entries are `command` (+ `version`).
+
+    Only the hooks meant for every update run without a `version`, after the merge.
+    """
     config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8"))
 
     assert isinstance(config["_migrations"], list)
+    always = []
     for entry in config["_migrations"]:
-        assert {"command", "version"} <= entry.keys(), entry
+        assert "command" in entry, entry
         assert not {"before", "after"} & entry.keys(), entry
+        if "version" not in entry:
+            assert entry["when"] == "{{ _stage == 'after' }}", entry
+            always.append(entry["command"][1].removeprefix("{{ _copier_conf.src_path }}/"))
+    assert always == ALWAYS_RUN_HOOKS
+    for script in always:
+        assert (TEMPLATE_ROOT / script).is_file(), script
+
+
+def test_one_copier_floor_everywhere() -> None:
+    """`_min_copier_version` and every install line in the READMEs name the same Copier."""
+    config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text(encoding="utf-8"))
+    floor = config["_min_copier_version"]
+    readmes = {
+        name: (TEMPLATE_ROOT / name).read_text(encoding="utf-8")
+        for name in ("README.md", "template/README.md.jinja", "docs/updating.md")
+    }
+
+    assert floor == "9.19"
+    for name, text in readmes.items():
+        pins = re.findall(r"copier>=([\d.]+)", text)
+        assert pins, f"{name} does not say which Copier to install"
+        assert set(pins) == {floor}, f"{name} pins {pins}, copier.yml needs {floor}"
+        assert "copier-template-extensions" in text, name
 
 
 # -- updating generated projects -----------------------------------------------------
