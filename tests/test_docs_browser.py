@@ -15,6 +15,7 @@ skipped.
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import signal
@@ -32,7 +33,7 @@ import pytest
 import redis
 from PIL import Image
 
-from tests.conftest import DEFAULT_COMBO, combo_id, production_env
+from tests.conftest import DEFAULT_COMBO, combo_id, production_env, run_in
 from tests.deploy_checks import copy_build_context
 
 ANSWERS = {**DEFAULT_COMBO, "include_example_app": True}
@@ -151,7 +152,7 @@ def chromium() -> str:
 @pytest.fixture
 def run_chromium(chromium: str, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Return ``run(*args)``: Chromium offline, with a fresh profile; fails if it fails."""
-    profiles = iter(range(1000))
+    profiles = itertools.count()
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         profile = tmp_path / f"chromium-profile-{next(profiles)}"
@@ -211,14 +212,7 @@ def docs_server(
         REDIS_URL=REDIS_URL,
         WEB_CONCURRENCY="2",
     )
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        timeout=COMMAND_TIMEOUT,
-        check=True,
-    )
+    run_in(project, "manage.py", "collectstatic", "--noinput", env=env)
     log = tmp_path / "gunicorn.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
