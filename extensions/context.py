@@ -104,6 +104,8 @@ BASE_REQUIREMENTS = [
     "django-environ>=0.12,<1",
     "django-filter>=25.1,<27",
     "drf-spectacular>=0.28,<1",
+    # Calendar-versioned: each release only brings newer Swagger UI and Redoc builds.
+    "drf-spectacular-sidecar>=2025.10.1",
     "Pillow>=11,<13",
     "psycopg[binary]>=3.2,<4",
     "redis>=5.2,<9",

@@ -1,0 +1,40 @@
+"""The OpenAPI schema and Swagger UI, with their own access and throttling policy.
+
+Reading the docs must not spend the API's anonymous rate: a Swagger UI page load is two
+requests (page and schema), so under the shared rate it would lock itself out after a few
+dozen loads. The docs views count against the ``docs`` throttle scope instead
+(``DJANGO_DOCS_THROTTLE_RATE``), and ``settings.API_DOCS_PUBLIC`` decides whether anyone may
+read them or only staff (production reads it from ``DJANGO_API_DOCS_PUBLIC``).
+"""
+
+from django.conf import settings
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+
+class CanReadDocs(BasePermission):
+    """Let anyone read the docs when they are public, otherwise only staff users."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        """Allow when ``API_DOCS_PUBLIC`` is on or the user is staff."""
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_staff)
+
+
+class DocsViewMixin:
+    """Access and throttling shared by the schema and the Swagger UI page."""
+
+    permission_classes = (CanReadDocs,)
+    # Counted per user, or per client address when anonymous, in the "docs" scope only.
+    throttle_classes = (ScopedRateThrottle,)
+    throttle_scope = "docs"
+
+
+class SchemaView(DocsViewMixin, SpectacularAPIView):
+    """Serve the OpenAPI schema."""
+
+
+class SwaggerView(DocsViewMixin, SpectacularSwaggerView):
+    """Serve Swagger UI, its assets from the project's own static files."""
