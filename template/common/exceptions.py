@@ -50,8 +50,8 @@ def error_body(*, code: str, message: str, details: Any = None) -> dict[str, Any
 def message_of(detail: Any, default: str) -> str:
     """Return the first human message in an exception's detail, or ``default``.
 
-    DRF details may be a string, a list or a dict (simplejwt puts ``detail``, ``code`` and
-    ``messages`` in one); ``str()`` of the last two is a Python repr, not a sentence.
+    DRF details may be a string, a list or a dict (token libraries put ``detail``, ``code``
+    and ``messages`` in one); ``str()`` of the last two is a Python repr, not a sentence.
     """
     if isinstance(detail, dict):
         detail = detail.get("detail", list(detail.values()))

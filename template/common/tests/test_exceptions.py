@@ -98,7 +98,7 @@ def test_api_errors_keep_their_status_and_get_a_code(
 @pytest.mark.parametrize(
     ("error", "message"),
     [
-        # simplejwt's InvalidToken carries a dict: detail, code and per-token messages.
+        # Token libraries raise dicts: a detail, a code and one message per token type.
         (
             exceptions.AuthenticationFailed(
                 {
