@@ -711,6 +711,7 @@ def _iter_expected_gunicorn() -> Iterator[tuple[dict[str, str], dict[str, Any]]]
         {"PORT": "9000", "WEB_CONCURRENCY": "3", "GUNICORN_TIMEOUT": "45"},
         {"bind": ["0.0.0.0:9000"], "workers": 3, "timeout": 45},
     )
+    yield {"FORWARDED_ALLOW_IPS": "10.0.0.5"}, {"forwarded_allow_ips": ["10.0.0.5"]}
 
 
 def check_gunicorn_config(project: Path) -> None:
@@ -727,6 +728,11 @@ def check_gunicorn_config(project: Path) -> None:
             assert name in settings, f"gunicorn.py should set {name}"
         assert settings["max_requests_jitter"] > 0, "gunicorn.py: jitter the worker restarts"
         assert settings["forwarded_allow_ips"], "gunicorn.py should set forwarded_allow_ips"
+        if "FORWARDED_ALLOW_IPS" not in environ:
+            # Trusting every peer by default lets any client set X-Forwarded-* headers.
+            assert "*" not in settings["forwarded_allow_ips"], (
+                "gunicorn.py: forwarded_allow_ips must not default to *"
+            )
 
 
 # PRODUCTION BOOT ----------------------------------------------------------------------------

@@ -333,6 +333,16 @@ MUTATIONS = [
     ),
     pytest.param(
         Mutation(
+            "config/gunicorn.py",
+            '"FORWARDED_ALLOW_IPS", "127.0.0.1,::1"',
+            '"FORWARDED_ALLOW_IPS", "*"',
+            "gunicorn_config",
+            "must not default to",
+        ),
+        id="gunicorn-trusts-every-proxy",
+    ),
+    pytest.param(
+        Mutation(
             ".pre-commit-config.yaml",
             "args: [--fix]",
             "args: []",

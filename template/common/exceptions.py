@@ -47,6 +47,20 @@ def error_body(*, code: str, message: str, details: Any = None) -> dict[str, Any
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
+def message_of(detail: Any, default: str) -> str:
+    """Return the first human message in an exception's detail, or ``default``.
+
+    DRF details may be a string, a list or a dict (token libraries put ``detail``, ``code``
+    and ``messages`` in one); ``str()`` of the last two is a Python repr, not a sentence.
+    """
+    if isinstance(detail, dict):
+        detail = detail.get("detail", list(detail.values()))
+    if isinstance(detail, list | tuple):
+        messages = (message_of(item, "") for item in detail)
+        return next((message for message in messages if message), default)
+    return str(detail) or default
+
+
 def _as_drf_exception(exc: Exception) -> Exception:
     """Translate Django's own exceptions into the DRF ones they correspond to."""
     if isinstance(exc, DjangoValidationError):
@@ -85,7 +99,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         details = {"wait": exc.wait} if isinstance(exc, exceptions.Throttled) else {}
         response.data = error_body(
             code=exc.default_code,
-            message=str(exc.detail),
+            message=message_of(exc.detail, default=str(exc.default_detail)),
             details=details,
         )
     return response

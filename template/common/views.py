@@ -16,12 +16,22 @@ logger = logging.getLogger(__name__)
 HEALTH_CACHE_KEY = "health-check"
 
 
+def log_failed_check(check: str, exc: Exception) -> None:
+    """Log one line naming the failed check and the error, without a traceback.
+
+    Probes come every few seconds: a traceback each time would bury every other log line,
+    and it says nothing the error's own message does not.
+    """
+    reason = " ".join(str(exc).split()) or "no message"
+    logger.error("Health check failed: %s unavailable (%s: %s)", check, type(exc).__name__, reason)
+
+
 def _database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except DatabaseError:
-        logger.exception("Health check: the database is unreachable")
+    except DatabaseError as exc:
+        log_failed_check("database", exc)
         return False
     return True
 
@@ -30,9 +40,9 @@ def _cache_ok() -> bool:
     try:
         cache.set(HEALTH_CACHE_KEY, "ok", timeout=5)
         return cache.get(HEALTH_CACHE_KEY) == "ok"
-    except Exception:
+    except Exception as exc:  # noqa: BLE001
         # Cache backends raise their client's own errors (redis.ConnectionError, ...).
-        logger.exception("Health check: the cache is unreachable")
+        log_failed_check("cache", exc)
         return False
 
 

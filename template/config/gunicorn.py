@@ -14,8 +14,10 @@ Each setting can be changed without rebuilding the image, through the environmen
   worker after about that many requests, which bounds slow memory leaks. 0 disables.
 - ``GUNICORN_LOG_LEVEL`` (info).
 - ``FORWARDED_ALLOW_IPS`` (127.0.0.1,::1): the proxies trusted to set X-Forwarded-*
-  headers. Set it to the address of your load balancer, or to * when only the load
-  balancer can reach the container.
+  headers. Set it to the address (or network, in CIDR) of your load balancer; * only when
+  nothing but the load balancer can reach the container. The app's throttles read the
+  client's address from X-Forwarded-For as far as ``DJANGO_NUM_PROXIES`` (1 in production)
+  says: keep both describing the same proxies.
 """
 
 import os

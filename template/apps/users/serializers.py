@@ -7,8 +7,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from apps.users.models import AVATAR_EXTENSIONS, AVATAR_MAX_BYTES, User
-from apps.users.selectors import user_email_taken
-from apps.users.services import EMAIL_TAKEN
 from common.validators import FileExtensionValidator, MaxFileSizeValidator
 
 
@@ -44,11 +42,8 @@ class UserRegistrationSerializer(serializers.Serializer):
     phone_number = serializers.CharField(max_length=20, required=False, default="")
 
     def validate_email(self, value: str) -> str:
-        """Normalise the address and refuse one already registered, in any case."""
-        email = value.strip().lower()
-        if user_email_taken(email=email):
-            raise serializers.ValidationError(EMAIL_TAKEN)
-        return email
+        """Normalise the address; whether it is taken is never said to the client."""
+        return value.strip().lower()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Check that both passwords match and pass Django's password validators."""

@@ -1,7 +1,7 @@
 """Account endpoints: registration and the authenticated user's own profile."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,30 +15,38 @@ from apps.users.serializers import (
     UserSerializer,
     UserUpdateSerializer,
 )
-from apps.users.services import user_create, user_set_avatar, user_update
+from apps.users.services import user_register, user_set_avatar, user_update
+
+REGISTRATION_ACCEPTED = "Thank you. We have sent an e-mail to this address with what comes next."
 
 
 class RegisterView(APIView):
-    """Create an account. Public, and throttled like the other auth endpoints."""
+    """Create an account. Public, and throttled by its own strict ``register`` rate.
+
+    The answer is the same whether the address was free or already registered, so the
+    endpoint cannot be used to find out who has an account; the owner of the address
+    learns the outcome by e-mail (see ``user_register``).
+    """
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = (ScopedRateThrottle,)
-    throttle_scope = "auth"
+    throttle_scope = "register"
 
     @extend_schema(
-        summary="Register a new account",
+        summary="Register a new account (the outcome is sent by e-mail)",
         tags=["auth"],
         request=UserRegistrationSerializer,
-        responses={201: UserSerializer},
+        responses={
+            202: inline_serializer("RegistrationAccepted", {"detail": serializers.CharField()}),
+        },
     )
     def post(self, request: Request) -> Response:
-        """Validate the input, create the user, return the new profile."""
+        """Validate the input and register; answer the same whatever the outcome."""
         serializer = UserRegistrationSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_create(**serializer.validated_data)
-        data = UserSerializer(user, context={"request": request}).data
-        return Response(data, status=status.HTTP_201_CREATED)
+        user_register(**serializer.validated_data)
+        return Response({"detail": REGISTRATION_ACCEPTED}, status=status.HTTP_202_ACCEPTED)
 
 
 class MeView(APIView):

@@ -15,9 +15,11 @@ from rest_framework.test import APIClient
 from common.exceptions import (
     ServiceError,
     api_exception_handler,
+    message_of,
     permission_denied,
     server_error,
 )
+from common.tests.helpers import assert_sentence
 
 
 def handle(exc: Exception):
@@ -91,6 +93,38 @@ def test_api_errors_keep_their_status_and_get_a_code(
     assert response.data["error"]["code"] == code
     assert response.data["error"]["message"]
     assert response.data["error"]["details"] == {}
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        # Token libraries raise dicts: a detail, a code and one message per token type.
+        (
+            exceptions.AuthenticationFailed(
+                {
+                    "detail": "Given token not valid for any token type",
+                    "code": "token_not_valid",
+                    "messages": [{"token_class": "AccessToken", "message": "Token is invalid"}],
+                },
+            ),
+            "Given token not valid for any token type",
+        ),
+        (exceptions.PermissionDenied(["Not yours.", "Not today."]), "Not yours."),
+        (exceptions.NotFound({"order": ["No such order."]}), "No such order."),
+        (exceptions.ParseError({"body": [], "reason": {"why": "Bad JSON."}}), "Bad JSON."),
+        (exceptions.NotAuthenticated([]), "Authentication credentials were not provided."),
+        (exceptions.NotFound(""), "Not found."),
+    ],
+)
+def test_a_structured_detail_becomes_a_sentence(error: Exception, message: str) -> None:
+    response = handle(error)
+
+    assert response.data["error"]["message"] == message
+    assert_sentence(response.data["error"]["message"])
+
+
+def test_message_of_falls_back_when_there_is_no_text() -> None:
+    assert message_of({"detail": [{}]}, default="Refused.") == "Refused."
 
 
 def test_throttled_tells_how_long_to_wait() -> None:

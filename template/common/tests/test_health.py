@@ -1,5 +1,7 @@
 """The health check: 200 when the database and cache answer, 503 when one does not."""
 
+import logging
+
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
@@ -65,3 +67,42 @@ def test_database_failure_is_503(api_client: APIClient, monkeypatch: pytest.Monk
 
     assert response.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
     assert response.json()["checks"] == {"database": "unavailable", "cache": "ok"}
+
+
+class RefusedConnection:
+    """A database connection whose server refuses, with a message on several lines."""
+
+    def cursor(self) -> None:
+        message = 'connection to server at "db" failed\n\tIs the server running?'
+        raise DatabaseError(message)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("check", "failure"),
+    [
+        ("cache", ("common.views.cache", BrokenCache())),
+        ("database", ("common.views.connection", RefusedConnection())),
+    ],
+)
+def test_a_failed_check_logs_one_line_naming_it(
+    api_client: APIClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    check: str,
+    failure: tuple[str, object],
+) -> None:
+    monkeypatch.setattr(*failure)
+
+    with caplog.at_level(logging.WARNING):
+        response = api_client.get(HEALTH_URL)
+
+    assert response.json()["checks"][check] == "unavailable"
+    records = [record for record in caplog.records if record.name == "common.views"]
+    assert len(records) == 1
+    assert records[0].levelno == logging.ERROR
+    # Probes come every few seconds: a traceback per probe would bury every other line.
+    assert records[0].exc_info is None
+    assert records[0].exc_text is None
+    assert check in records[0].getMessage()
+    assert "\n" not in caplog.text.strip()

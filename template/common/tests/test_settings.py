@@ -11,7 +11,9 @@ from common.tests.conftest import PRODUCTION_ENV, SettingsLoader
 REQUIRED_IN_PRODUCTION = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
 
 # The keys of base's REST_FRAMEWORK that production may change; it must keep all others.
-PRODUCTION_DRF_CHANGES = {"DEFAULT_RENDERER_CLASSES"}
+PRODUCTION_DRF_CHANGES = {"DEFAULT_RENDERER_CLASSES", "NUM_PROXIES"}
+# check --deploy warnings production silences, each for a reason in docs/deviations.md.
+SILENCED_IN_PRODUCTION = ["security.W005", "security.W021"]
 
 
 @pytest.mark.usefixtures("production_env")
@@ -35,6 +37,36 @@ class TestProduction:
         assert production.CSRF_COOKIE_SECURE is True
         assert production.SECURE_HSTS_SECONDS > 0
         assert production.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+    def test_hsts_starts_short_and_without_subdomains_or_preload(
+        self, load_settings: SettingsLoader
+    ) -> None:
+        production = load_settings("production")
+        # Browsers remember HSTS: a mistake on the first deploy must not last a year.
+        assert production.SECURE_HSTS_SECONDS == 3600
+        assert production.SECURE_HSTS_INCLUDE_SUBDOMAINS is False
+        assert production.SECURE_HSTS_PRELOAD is False
+        assert production.SILENCED_SYSTEM_CHECKS == SILENCED_IN_PRODUCTION
+
+    def test_hsts_ramps_up_from_the_environment(
+        self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("DJANGO_SECURE_HSTS_SECONDS", "31536000")
+        monkeypatch.setenv("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+        monkeypatch.setenv("DJANGO_SECURE_HSTS_PRELOAD", "true")
+
+        production = load_settings("production")
+
+        assert production.SECURE_HSTS_SECONDS == 31536000
+        assert production.SECURE_HSTS_INCLUDE_SUBDOMAINS is True
+        assert production.SECURE_HSTS_PRELOAD is True
+
+    def test_trusts_one_proxy_unless_told_otherwise(
+        self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert load_settings("production").REST_FRAMEWORK["NUM_PROXIES"] == 1
+        monkeypatch.setenv("DJANGO_NUM_PROXIES", "2")
+        assert load_settings("production").REST_FRAMEWORK["NUM_PROXIES"] == 2
 
     @pytest.mark.parametrize("missing", REQUIRED_IN_PRODUCTION)
     def test_refuses_to_load_without(
@@ -92,6 +124,15 @@ def test_development_needs_no_environment(
     assert development.SECRET_KEY.startswith("django-insecure-")
     assert development.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert development.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+
+
+@pytest.mark.parametrize("module", ["base", "development", "testing"])
+def test_without_a_proxy_the_client_address_is_the_connection(
+    load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch, module: str
+) -> None:
+    monkeypatch.delenv("DJANGO_NUM_PROXIES", raising=False)
+    # 0 means REMOTE_ADDR; None would trust the whole X-Forwarded-For header.
+    assert load_settings(module).REST_FRAMEWORK["NUM_PROXIES"] == 0
 
 
 @pytest.mark.usefixtures("production_env")

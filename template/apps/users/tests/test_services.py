@@ -1,12 +1,22 @@
 """Write operations on users."""
 
+from smtplib import SMTPException
+
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
+from apps.users.emails import REGISTRATION_ATTEMPT_SUBJECT, WELCOME_SUBJECT
 from apps.users.models import User
-from apps.users.services import EMAIL_TAKEN, user_create, user_set_avatar, user_update
+from apps.users.services import (
+    EMAIL_TAKEN,
+    user_create,
+    user_register,
+    user_set_avatar,
+    user_update,
+)
 from apps.users.tests.images import image_upload
 from common.exceptions import ServiceError
 
@@ -33,6 +43,61 @@ class TestUserCreate:
             user_create(email="ada@example.com", password="s3cret-pass", phone_number="1" * 21)
 
         assert "phone_number" in excinfo.value.message_dict
+
+
+class TestUserRegister:
+    def test_creates_the_user_and_welcomes_them_after_commit(
+        self, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            user = user_register(email="Ada@Example.com", password="s3cret-pass")
+
+        assert user is not None
+        assert user.email == "ada@example.com"
+        assert [(message.subject, message.to) for message in mail.outbox] == [
+            (WELCOME_SUBJECT, ["ada@example.com"]),
+        ]
+
+    def test_a_taken_email_warns_its_owner_and_changes_nothing(
+        self, user: User, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    ) -> None:
+        password_hash = user.password
+
+        with django_capture_on_commit_callbacks(execute=True):
+            result = user_register(email=user.email.upper(), password="s3cret-pass")
+
+        assert result is None
+        assert User.objects.count() == 1
+        user.refresh_from_db()
+        assert user.password == password_hash
+        assert [(message.subject, message.to) for message in mail.outbox] == [
+            (REGISTRATION_ATTEMPT_SUBJECT, [user.email]),
+        ]
+
+    def test_a_taken_email_costs_a_password_hash_too(
+        self, user: User, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        hashed = []
+        monkeypatch.setattr("apps.users.services.make_password", hashed.append)
+
+        user_register(email=user.email, password="s3cret-pass")
+
+        assert hashed == ["s3cret-pass"]
+
+    def test_a_failing_mail_server_does_not_undo_the_registration(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    ) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise SMTPException
+
+        monkeypatch.setattr("apps.users.emails.send_mail", refuse)
+
+        with django_capture_on_commit_callbacks(execute=True):
+            user_register(email="ada@example.com", password="s3cret-pass")
+
+        assert User.objects.filter(email="ada@example.com").exists()
 
 
 class TestUserUpdate:

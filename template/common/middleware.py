@@ -1,0 +1,66 @@
+"""Middleware that keeps the API's error envelope on errors Django answers itself."""
+
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework import status
+from rest_framework.response import Response
+
+from common.exceptions import error_body
+
+API_PATH_PREFIX = "/api/"
+
+# What Django itself answers with an HTML page: an unknown URL, a disallowed host, an
+# oversized body, a CSRF failure, an unhandled error.
+ERRORS = {
+    status.HTTP_400_BAD_REQUEST: ("bad_request", "The request could not be processed."),
+    status.HTTP_403_FORBIDDEN: ("permission_denied", "You do not have permission to do this."),
+    status.HTTP_404_NOT_FOUND: ("not_found", "Not found."),
+    status.HTTP_405_METHOD_NOT_ALLOWED: ("method_not_allowed", "This method is not allowed."),
+    status.HTTP_500_INTERNAL_SERVER_ERROR: ("server_error", "An unexpected error occurred."),
+}
+
+
+class APIErrorEnvelopeMiddleware:
+    """Answer every error under ``/api/`` with the envelope, whatever the settings.
+
+    The ``handler404``/``handler500`` views apply only with ``DEBUG`` off: in development
+    Django answers its HTML debug pages instead (the traceback still goes to the log).
+    DRF's own responses are left alone, so the browsable API keeps working.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        """Wrap the rest of the middleware chain."""
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Replace a non-JSON error page on an API path with the envelope."""
+        response = self.get_response(request)
+        if not is_django_error_page(request, response):
+            return response
+        code, message = ERRORS.get(response.status_code) or described(response.status_code)
+        envelope = JsonResponse(error_body(code=code, message=message), status=response.status_code)
+        for header in ("Allow", "Retry-After"):
+            if header in response:
+                envelope[header] = response[header]
+        return envelope
+
+
+def described(status_code: int) -> tuple[str, str]:
+    """Return a code and message for a status Django rarely answers, from its reason phrase."""
+    try:
+        phrase = HTTPStatus(status_code).phrase
+    except ValueError:
+        phrase = "Error"
+    return phrase.lower().replace(" ", "_").replace("-", "_"), f"{phrase}."
+
+
+def is_django_error_page(request: HttpRequest, response: HttpResponse) -> bool:
+    """Tell whether Django, not DRF, answered a request to the API with a non-JSON error."""
+    return (
+        response.status_code >= status.HTTP_400_BAD_REQUEST
+        and not isinstance(response, Response)
+        and request.path_info.startswith(API_PATH_PREFIX)
+        and not response.get("Content-Type", "").startswith("application/json")
+    )

@@ -1,0 +1,119 @@
+"""Throttles identify clients by an address the client cannot choose.
+
+DRF takes the client's address from ``X-Forwarded-For`` as far as ``NUM_PROXIES`` trusts
+it. Left unset, it trusts the whole header: a client sending a different one with each
+request is never throttled, and can guess passwords for ever.
+"""
+
+import pytest
+from django.urls import reverse
+from pytest_django import Settings
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+
+from apps.users.models import User
+from common.tests.conftest import SettingsLoader
+from common.tests.endpoints import api_endpoints
+from common.tests.helpers import LOGIN_URL_NAME, assert_error
+
+LOGIN_URL = reverse(LOGIN_URL_NAME)
+CLIENT_ADDRESS = "203.0.113.7"
+# The proxies between the client and the app, nearest the client first.
+PROXY_ADDRESSES = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
+ATTEMPTS_ALLOWED = 3
+
+
+def through_proxies(spoofed: str, num_proxies: int) -> dict[str, str]:
+    """Return the META of a request that went through ``num_proxies`` proxies.
+
+    The client writes ``spoofed`` into X-Forwarded-For itself; each proxy appends the
+    address it received the request from, and the app sees the last one as REMOTE_ADDR.
+    """
+    hops = [CLIENT_ADDRESS, *PROXY_ADDRESSES]
+    return {
+        "HTTP_X_FORWARDED_FOR": ", ".join([spoofed, *hops[:num_proxies]]),
+        "REMOTE_ADDR": hops[num_proxies],
+    }
+
+
+def spoofed_addresses(count: int) -> list[str]:
+    return [f"198.51.100.{number}" for number in range(1, count + 1)]
+
+
+def throttles_in_use() -> list[type[BaseThrottle]]:
+    """Return the default throttles and every throttle a view of the URL conf sets."""
+    classes = set(api_settings.DEFAULT_THROTTLE_CLASSES)
+    classes.update(
+        throttle for endpoint in api_endpoints() for throttle in endpoint.view.throttle_classes
+    )
+    return sorted(classes, key=lambda throttle: throttle.__qualname__)
+
+
+def assert_login_throttled_despite_rotation(
+    client: APIClient, user: User, num_proxies: int
+) -> None:
+    payload = {"email": user.email, "password": "wrong-guess"}
+    spoofed = spoofed_addresses(ATTEMPTS_ALLOWED + 1)
+    for address in spoofed[:ATTEMPTS_ALLOWED]:
+        response = client.post(LOGIN_URL, payload, **through_proxies(address, num_proxies))
+        assert response.status_code == status.HTTP_401_UNAUTHORIZED
+    response = client.post(LOGIN_URL, payload, **through_proxies(spoofed[-1], num_proxies))
+
+    assert_error(response, status.HTTP_429_TOO_MANY_REQUESTS, "throttled")
+
+
+@pytest.fixture(autouse=True)
+def _strict_auth_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # DRF reads the rates once, at import: change the dict it keeps, not the settings.
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", f"{ATTEMPTS_ALLOWED}/minute")
+
+
+@pytest.mark.django_db
+def test_rotating_x_forwarded_for_does_not_escape_the_login_throttle(
+    api_client: APIClient, user: User
+) -> None:
+    num_proxies = api_settings.NUM_PROXIES
+    assert num_proxies is not None, "NUM_PROXIES unset trusts the whole X-Forwarded-For"
+
+    assert_login_throttled_despite_rotation(api_client, user, num_proxies)
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("production_env")
+def test_production_login_throttle_holds_behind_its_proxy(
+    api_client: APIClient, user: User, settings: Settings, load_settings: SettingsLoader
+) -> None:
+    num_proxies = load_settings("production").REST_FRAMEWORK["NUM_PROXIES"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+
+    assert_login_throttled_despite_rotation(api_client, user, num_proxies)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("num_proxies", [0, 1, 2, 3])
+def test_login_throttle_holds_behind_any_number_of_proxies(
+    api_client: APIClient, user: User, settings: Settings, num_proxies: int
+) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+
+    assert_login_throttled_despite_rotation(api_client, user, num_proxies)
+
+
+@pytest.mark.parametrize("throttle_class", throttles_in_use(), ids=lambda cls: cls.__qualname__)
+@pytest.mark.parametrize("num_proxies", [0, 1])
+def test_every_throttle_ignores_what_the_client_writes_in_x_forwarded_for(
+    throttle_class: type[BaseThrottle], num_proxies: int, settings: Settings
+) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+    factory = APIRequestFactory()
+    requests = [
+        Request(factory.get("/", **through_proxies(spoofed, num_proxies)))
+        for spoofed in spoofed_addresses(3)
+    ]
+
+    idents = {throttle_class().get_ident(request) for request in requests}
+
+    assert idents == {CLIENT_ADDRESS}
