@@ -467,7 +467,12 @@ def check_dockerignore(project: Path) -> None:
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     for path in (".env", ".env.production", ".git/config", ".venv/bin/python", "db.sqlite3"):
         assert dockerignored(patterns, path), f".dockerignore should exclude {path}"
-    for path in ("manage.py", "config/settings/production.py", "requirements/production.txt"):
+    for path in (
+        "manage.py",
+        "config/settings/production.py",
+        "requirements/production.lock",
+        "requirements/development.lock",
+    ):
         assert not dockerignored(patterns, path), f".dockerignore must not exclude {path}"
 
 
