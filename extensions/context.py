@@ -199,9 +199,10 @@ def parse_lock(text: str) -> list[LockEntry]:
         elif line.lstrip().startswith("--hash="):
             entries[-1].pin.append(line)
         else:
-            via = line.strip().removeprefix("#").strip().removeprefix("via").strip()
-            if via:
-                entries[-1].parents.append(via)
+            note = line.strip().removeprefix("#").strip()
+            parent = note.removeprefix("via ") if note.startswith("via ") else note
+            if parent != "via":
+                entries[-1].parents.append(parent)
     return entries
 
 
