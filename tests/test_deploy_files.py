@@ -8,6 +8,7 @@ rendered project in one way each, to prove that every check can fail.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests import deploy_checks as checks
 from tests.conftest import COMBOS, OPTIONS, combo_id
@@ -102,6 +104,52 @@ def test_workflow_structure(rendered_project: Path) -> None:
 def test_workflow_schema(rendered_project: Path) -> None:
     """The workflow is valid under the GitHub workflow schema."""
     checks.check_workflow_schema(rendered_project)
+
+
+@deploy_matrix
+def test_workflow_actionlint(rendered_project: Path) -> None:
+    """Actionlint reports nothing on the generated CI workflow."""
+    checks.check_actionlint(rendered_project)
+
+
+def test_template_workflow() -> None:
+    """The template's own workflow: actionlint-clean, read-only token, current actions."""
+    path = checks.TEMPLATE_ROOT / ".github/workflows/template.yml"
+    checks.actionlint(path)
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert workflow.get("permissions") == {"contents": "read"}
+    assert all("permissions" not in job for job in workflow["jobs"].values())
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            uses = str(step.get("uses", ""))
+            if uses.startswith("actions/checkout@"):
+                assert checks._major(uses) >= checks.MIN_CHECKOUT, uses
+            if uses.startswith("actions/setup-python@"):
+                assert checks._major(uses) >= checks.MIN_SETUP_PYTHON, uses
+
+
+def test_actionlint_finds_problems(tmp_path: Path) -> None:
+    """The actionlint check fails on an unknown runner, an old action, a typo, a shell bug."""
+    workflow = tmp_path / "ci.yml"
+    base = (checks.TEMPLATE_ROOT / ".github/workflows/template.yml").read_text(encoding="utf-8")
+    checks.actionlint(checks.TEMPLATE_ROOT / ".github/workflows/template.yml")
+    for pattern, replacement, message in (
+        (r"runs-on: ubuntu-latest", "runs-on: ubuntu-latst", "ubuntu-latst"),
+        (r"actions/setup-python@v\d+", "actions/setup-python@v5", "node20"),
+        (r"\$\{\{ github\.ref \}\}", "${{ github.refs }}", "refs"),
+        (r"run: pip install -r requirements-test.txt", "run: pip install -r $FILES", "SC2086"),
+    ):
+        broken, count = re.subn(pattern, replacement, base, count=1)
+        assert count, f"template.yml no longer matches {pattern!r}: update this test"
+        workflow.write_text(broken, encoding="utf-8")
+        with pytest.raises(AssertionError, match=message):
+            checks.actionlint(workflow)
+
+
+@deploy_matrix
+def test_dependabot(rendered_project: Path) -> None:
+    """Dependabot's file is valid and watches pip and the GitHub Actions."""
+    checks.check_dependabot(rendered_project)
 
 
 @deploy_matrix
@@ -224,6 +272,27 @@ MUTATIONS = [
     pytest.param(
         Mutation(
             "Dockerfile",
+            "--require-hashes --no-deps \\\n        --requirement requirements/production.lock",
+            "--requirement requirements/production.txt",
+            "dockerfile",
+            "production.lock",
+        ),
+        id="dockerfile-unlocked-install",
+    ),
+    pytest.param(
+        Mutation(
+            "Dockerfile",
+            "--require-hashes --no-deps \\\n"
+            "        --requirement /tmp/requirements/development.lock",
+            "--no-deps --requirement /tmp/requirements/development.lock",
+            "dockerfile",
+            "--require-hashes",
+        ),
+        id="dockerfile-development-without-hashes",
+    ),
+    pytest.param(
+        Mutation(
+            "Dockerfile",
             FINAL_USER,
             "USER root",
             "hadolint",
@@ -300,6 +369,46 @@ MUTATIONS = [
             "outdated",
         ),
         id="workflow-old-checkout",
+    ),
+    pytest.param(
+        Mutation(
+            ".github/workflows/ci.yml",
+            "permissions:\n  contents: read\n",
+            "",
+            "workflow",
+            "permissions",
+        ),
+        id="workflow-no-permissions",
+    ),
+    pytest.param(
+        Mutation(
+            ".github/workflows/ci.yml",
+            "--require-hashes --no-deps \\\n",
+            "\\\n",
+            "workflow",
+            "--require-hashes",
+        ),
+        id="workflow-install-without-hashes",
+    ),
+    pytest.param(
+        Mutation(
+            ".github/workflows/ci.yml",
+            "runs-on: ubuntu-latest",
+            "runs-on: ubuntu-latst",
+            "actionlint",
+            "ubuntu-latst",
+        ),
+        id="actionlint-unknown-runner",
+    ),
+    pytest.param(
+        Mutation(
+            ".github/dependabot.yml",
+            "package-ecosystem: pip",
+            "package-ecosystem: pypi",
+            "dependabot",
+            "pypi",
+        ),
+        id="dependabot-unknown-ecosystem",
     ),
     pytest.param(
         Mutation(

@@ -16,7 +16,7 @@ from tests.conftest import BASE_ANSWERS
 @pytest.fixture(scope="session")
 def copier_template_paths() -> list[str]:
     """Copy only what Copier reads into pytest-copier's throwaway template repository."""
-    return ["copier.yml", "extensions", "hooks", "template"]
+    return ["copier.yml", "extensions", "hooks", "requirements", "template"]
 
 
 @pytest.fixture(scope="session")

@@ -148,7 +148,7 @@ def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.py[co]", ".ruff_cache")
     repo.mkdir()
     shutil.copy2(TEMPLATE_ROOT / "copier.yml", repo)
-    for folder in ("extensions", "hooks", "template"):
+    for folder in ("extensions", "hooks", "requirements", "template"):
         shutil.copytree(TEMPLATE_ROOT / folder, repo / folder, ignore=ignore)
     git(repo, "init", "-q")
     commit_all(repo, "Release 1.0.0")

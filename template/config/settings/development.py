@@ -14,3 +14,9 @@ CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=["http://localho
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 LOGGING["loggers"]["apps"]["level"] = "DEBUG"
+
+# django-debug-toolbar (a development requirement): SQL queries, templates, cache calls and
+# timings of each HTML response, such as the browsable API's, for the addresses below.
+INSTALLED_APPS += ["debug_toolbar"]
+MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
+INTERNAL_IPS = env.list("DJANGO_INTERNAL_IPS", default=["127.0.0.1", "::1"])

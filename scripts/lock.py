@@ -1,0 +1,127 @@
+"""Refresh the template's universal lock of every requirement a generated project can have.
+
+    python scripts/lock.py             # after editing the lists in extensions/context.py
+    python scripts/lock.py --upgrade   # also move every pin to its newest allowed release
+    python scripts/lock.py --check     # offline: the files agree with extensions/context.py
+
+It writes, under requirements/:
+
+- ``projects.in``: the requirement lines of ``extensions/context.py``, all options at once;
+- ``projects.lock``: ``uv pip compile --universal --generate-hashes`` of it, for Python 3.11
+  and later on every platform. Each rendered project gets the part of it that its options
+  need (``ContextUpdater`` prunes it along the ``# via`` annotations);
+- ``projects-constraints.txt``: the same pins without hashes, which requirements-test.txt
+  uses as constraints so that the template's tests run the versions projects get.
+
+Without ``--upgrade``, uv keeps the pins already in ``projects.lock`` where they still fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extensions.context import PROJECTS_LOCK, LockEntry, all_requirements, parse_lock  # noqa: E402
+
+FOLDER = PROJECTS_LOCK.parent
+INPUT = FOLDER / "projects.in"
+CONSTRAINTS = FOLDER / "projects-constraints.txt"
+OLDEST_PYTHON = "3.11"
+INPUT_HEADER = """\
+# Every requirement a generated project can have, all options at once. Written by
+# scripts/lock.py from extensions/context.py: edit the lists there, not this file.
+"""
+CONSTRAINTS_HEADER = """\
+# The pins of projects.lock without their hashes, for requirements-test.txt.
+# Written by scripts/lock.py: do not edit.
+"""
+
+
+def input_text() -> str:
+    """Return what ``projects.in`` should hold."""
+    return INPUT_HEADER + "".join(f"{line}\n" for line in all_requirements())
+
+
+def constraints_text(entries: list[LockEntry]) -> str:
+    """Return the pins of the lock, one a line, markers kept and hashes dropped."""
+    pins = [entry.pin[0].removesuffix("\\").strip() for entry in entries]
+    return CONSTRAINTS_HEADER + "".join(f"{pin}\n" for pin in pins)
+
+
+def problems() -> list[str]:
+    """Return why the files under requirements/ disagree with extensions/context.py."""
+    found = []
+    if not INPUT.is_file() or INPUT.read_text(encoding="utf-8") != input_text():
+        found.append(f"{INPUT.name} differs from extensions/context.py")
+    entries = parse_lock(PROJECTS_LOCK.read_text(encoding="utf-8"))
+    pinned: dict[str, list[Version]] = {}
+    for entry in entries:
+        version = entry.pin[0].split("==", 1)[1].split()[0].split(";")[0]
+        pinned.setdefault(entry.name, []).append(Version(version))
+        if not any(line.lstrip().startswith("--hash=sha256:") for line in entry.pin):
+            found.append(f"{PROJECTS_LOCK.name}: {entry.name} has no hash")
+    for line in all_requirements():
+        requirement = Requirement(line)
+        name = requirement.name.lower().replace("_", "-").replace(".", "-")
+        versions = pinned.get(name, [])
+        if not versions or not all(requirement.specifier.contains(v) for v in versions):
+            found.append(f"{PROJECTS_LOCK.name} does not satisfy {line} (pins {versions})")
+    if not CONSTRAINTS.is_file() or CONSTRAINTS.read_text(encoding="utf-8") != constraints_text(
+        entries,
+    ):
+        found.append(f"{CONSTRAINTS.name} differs from {PROJECTS_LOCK.name}")
+    return found
+
+
+def lock(*, upgrade: bool) -> None:
+    """Write projects.in, compile projects.lock with uv, write projects-constraints.txt."""
+    from uv import find_uv_bin  # noqa: PLC0415 (only this command needs uv)
+
+    INPUT.write_text(input_text(), encoding="utf-8")
+    command = [
+        find_uv_bin(),
+        "pip",
+        "compile",
+        "--quiet",
+        "--universal",
+        "--generate-hashes",
+        "--python-version",
+        OLDEST_PYTHON,
+        "--custom-compile-command",
+        "python scripts/lock.py",
+        str(INPUT.relative_to(ROOT)),
+        "--output-file",
+        str(PROJECTS_LOCK.relative_to(ROOT)),
+    ]
+    if upgrade:
+        command.append("--upgrade")
+    subprocess.run(command, cwd=ROOT, check=True)  # noqa: S603 (a fixed command)
+    entries = parse_lock(PROJECTS_LOCK.read_text(encoding="utf-8"))
+    CONSTRAINTS.write_text(constraints_text(entries), encoding="utf-8")
+
+
+def main() -> int:
+    """Refresh the lock, or with ``--check`` report how it disagrees."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--upgrade", action="store_true", help="move pins to newest releases")
+    group.add_argument("--check", action="store_true", help="check only (offline)")
+    arguments = parser.parse_args()
+    if not arguments.check:
+        lock(upgrade=arguments.upgrade)
+    found = problems()
+    for problem in found:
+        print(problem, file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
