@@ -84,11 +84,12 @@ class Order(SoftDeleteModel, BaseModel):
     )
     notes = models.TextField(blank=True, default="")
     cancellation_reason = models.TextField(blank=True, default="")
-    # When the confirmation e-mail went out (the Celery task records it, so a repeated
-    # task does not e-mail the customer again). The column exists with or without Celery:
-    # the schema must not depend on the template's answers, or turning Celery on or off
-    # in `copier update` would add or orphan a migration. Without Celery nothing sets it;
-    # a nullable column that stays empty costs nothing and the API never shows it.
+    # When the confirmation e-mail went out: the background task that sends it records it,
+    # so a repeated task does not e-mail the customer again. The column exists whichever
+    # template options were chosen: were the schema to depend on them, switching an option
+    # in `copier update` would add a migration or orphan a column. Without background tasks
+    # nothing sets it; a nullable column that stays empty costs nothing, and the API never
+    # shows it.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

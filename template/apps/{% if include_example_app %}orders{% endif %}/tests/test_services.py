@@ -275,6 +275,22 @@ class TestOrderChangeStatus:
         with pytest.raises(ServiceError):
             order_change_status(order=order, status=Order.Status.CONFIRMED)
 
+    def test_refuses_an_order_that_left_the_expected_status(self) -> None:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.CONFIRMED)
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_change_status(
+                order=order,
+                status=Order.Status.CANCELLED,
+                expected=Order.Status.PENDING,
+            )
+
+        assert excinfo.value.code == "status_changed"
+        assert excinfo.value.details == {"status": "confirmed", "expected": "pending"}
+        order.refresh_from_db()
+        assert order.status == Order.Status.CONFIRMED
+
 
 class TestOrderExpirePending:
     def test_cancels_pending_orders_placed_before_the_limit(self) -> None:
@@ -312,16 +328,16 @@ class TestOrderExpirePending:
     def test_leaves_an_order_that_changed_meanwhile(self) -> None:
         order = OrderFactory()
 
-        def ship_first(*, order: Order, status: Order.Status, reason: str) -> Order:
-            # Between the query and the lock, staff confirmed and shipped the order.
-            Order.objects.filter(pk=order.pk).update(status=Order.Status.SHIPPED)
-            return order_change_status(order=order, status=status, reason=reason)
+        def confirm_first(**kwargs: object) -> Order:
+            # Between the query and the lock, staff confirmed the order.
+            Order.objects.filter(pk=order.pk).update(status=Order.Status.CONFIRMED)
+            return order_change_status(**kwargs)
 
-        with mock.patch("apps.orders.services.order_change_status", side_effect=ship_first):
+        with mock.patch("apps.orders.services.order_change_status", side_effect=confirm_first):
             assert order_expire_pending(placed_before=timezone.now(), reason="Late") == 0
 
         order.refresh_from_db()
-        assert order.status == Order.Status.SHIPPED
+        assert order.status == Order.Status.CONFIRMED
 
 
 class TestOrderUpdate:
