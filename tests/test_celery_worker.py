@@ -7,6 +7,11 @@ worker through the Redis broker: the worker e-mails the confirmation (console ba
 the message lands in the worker's log), records it in the database and stores the task's
 result in Redis. Delivering the same task again must send nothing.
 
+Two more tests: the worker command the generated README documents starts as written (no
+settings module given, like ``manage.py``); and a task whose worker process is killed
+mid-task (SIGKILL, while it talks to a mail server that hangs) goes back to the queue and
+a fresh worker process runs it, without the order's row being locked meanwhile.
+
 PostgreSQL and Redis must be running on 127.0.0.1 (``.ci/run`` starts them); if they are
 not, the test fails and says so: it is never skipped.
 """
@@ -15,6 +20,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,6 +89,30 @@ print(json.dumps({{"resent": resent, "expired": expired}}))
 """
 
 
+# An e-mail backend for the worker-loss test: the first message hangs, as on a mail server
+# that stopped answering, after telling the test which process is stuck; later ones go to
+# the console.
+STALLING_MAIL_BACKEND = """
+import os
+import time
+from pathlib import Path
+
+from django.core.mail.backends.console import EmailBackend
+
+
+class StallingBackend(EmailBackend):
+    def send_messages(self, email_messages):
+        marker = Path(os.environ["STALL_MARKER"])
+        if not marker.exists():
+            partial = marker.with_suffix(".partial")
+            partial.write_text(str(os.getpid()))
+            partial.rename(marker)
+            time.sleep(600)
+        return super().send_messages(email_messages)
+"""
+README_CODE_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
 def _last_json_line(output: str) -> dict[str, Any]:
     return json.loads(output.strip().splitlines()[-1])
 
@@ -128,15 +160,27 @@ def _wait_for(condition: Callable[[], Any], *, timeout: float, what: str, log: P
     pytest.fail(f"Timed out after {timeout} s waiting for {what}. Worker log:\n{log.read_text()}")
 
 
-@contextmanager
-def _celery_worker(project: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """Start ``celery worker`` in ``project``, wait until it is ready, stop it on exit."""
-    command = [
+def _worker_command(pool: str = "solo") -> list[str]:
+    return [
         sys.executable,
         *("-m", "celery", "-A", "config", "worker"),
-        *("--pool=solo", "--concurrency=1", "--loglevel=INFO"),
+        *(f"--pool={pool}", "--concurrency=1", "--loglevel=INFO"),
         *("--without-gossip", "--without-mingle", "--hostname=template-test@%h"),
     ]
+
+
+@contextmanager
+def _celery_worker(
+    project: Path,
+    env: dict[str, str],
+    log: Path,
+    command: list[str] | None = None,
+) -> Iterator[subprocess.Popen]:
+    """Start ``celery worker`` in ``project``, wait until it is ready, stop it on exit.
+
+    ``command`` is the solo-pool worker by default.
+    """
+    command = command or _worker_command()
     with log.open("w") as output:
         worker = subprocess.Popen(
             command,
@@ -226,3 +270,104 @@ def test_a_worker_sends_the_order_confirmation(
     assert "Warm shutdown" in output, output
     assert "Traceback" not in output, output
     assert "ERROR/" not in output, output
+
+
+def _copy_of(project: Path, destination: Path) -> Path:
+    """Copy the shared render, so a test can add files without touching other tests' copy."""
+    return Path(shutil.copytree(project, destination, ignore=shutil.ignore_patterns(".venv")))
+
+
+def test_the_readme_worker_command_starts_a_worker(
+    render: Callable[..., Path],
+    redis_client: redis.Redis,
+    tmp_path: Path,
+) -> None:
+    rendered = render(**{**DEFAULT_COMBO, "use_celery": True}, include_example_app=True)
+    blocks = README_CODE_BLOCK.findall((rendered / "README.md").read_text())
+    commands = [
+        line for block in blocks for line in block.splitlines() if " -A config worker" in line
+    ]
+    assert len(commands) == 1, f"expected one local worker command in the README: {commands}"
+    command = commands[0]
+    assert command.startswith(".venv/bin/"), command
+    project = _copy_of(rendered, tmp_path / "project")
+    # The README's `.venv` is the environment the template's tests run in.
+    (project / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
+    # What a developer has: REDIS_URL (in .env or exported), no DJANGO_SETTINGS_MODULE.
+    env = project_env(REDIS_URL=REDIS_URL, PYTHONUNBUFFERED="1")
+    assert "DJANGO_SETTINGS_MODULE" not in env
+    log = tmp_path / "worker.log"
+
+    with _celery_worker(project, env, log, command=shlex.split(command)) as worker:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=WORKER_STOP_TIMEOUT) == 0, log.read_text()
+
+    output = log.read_text()
+    assert "Traceback" not in output, output
+    assert f"Connected to {REDIS_URL.replace('//', '//:**@')}" in output, output
+
+
+def test_a_task_whose_worker_is_killed_runs_again(
+    render: Callable[..., Path],
+    postgres_url: str,
+    redis_client: redis.Redis,
+    tmp_path: Path,
+) -> None:
+    rendered = render(**{**DEFAULT_COMBO, "use_celery": True}, include_example_app=True)
+    project = _copy_of(rendered, tmp_path / "project")
+    (project / "stalling_mail.py").write_text(STALLING_MAIL_BACKEND)
+    marker = tmp_path / "stalled-process"
+    env = project_env(
+        DJANGO_SETTINGS_MODULE="config.settings.development",
+        DATABASE_URL=postgres_url,
+        REDIS_URL=REDIS_URL,
+        DJANGO_ALLOWED_HOSTS="testserver",
+        DJANGO_EMAIL_BACKEND="stalling_mail.StallingBackend",
+        STALL_MARKER=str(marker),
+        PYTHONUNBUFFERED="1",
+    )
+    run_in(project, "manage.py", "migrate", "--noinput", env=env, timeout=120)
+    log = tmp_path / "worker.log"
+
+    # The prefork pool runs tasks in child processes; the parent notices a child's death.
+    with _celery_worker(project, env, log, command=_worker_command("prefork")) as worker:
+        placed = _last_json_line(
+            run_in(project, "manage.py", "shell", "-c", PLACE_ORDER, env=env, timeout=120).stdout
+        )
+        assert placed["status"] == 201, placed
+        order_id = placed["order_id"]
+
+        _wait_for(marker.exists, timeout=TASK_TIMEOUT, what="the task to hang", log=log)
+        stuck = int(marker.read_text())
+        assert stuck != worker.pid, "the task should run in a pool process, not the parent"
+        # While the mail server hangs, the order's row is free: a cancel would not wait.
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            locked = connection.execute(
+                "SELECT id FROM orders_order WHERE id = %s FOR UPDATE NOWAIT",
+                (order_id,),
+            ).fetchone()
+        assert locked is not None
+        os.kill(stuck, signal.SIGKILL)
+
+        results = _wait_for(
+            lambda: [r for r in _task_results(redis_client) if r["status"] in FINAL_STATES],
+            timeout=TASK_TIMEOUT,
+            what="a worker process to run the task again",
+            log=log,
+        )
+        assert [(r["status"], r["result"]) for r in results] == [("SUCCESS", "sent")], results
+        with psycopg.connect(postgres_url) as connection:
+            row = connection.execute(
+                "SELECT confirmation_sent_at FROM orders_order WHERE id = %s",
+                (order_id,),
+            ).fetchone()
+        assert row is not None
+        assert row[0] is not None, "the task ran again but did not record the e-mail"
+
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=WORKER_STOP_TIMEOUT) == 0, log.read_text()
+
+    output = log.read_text()
+    assert "signal 9 (SIGKILL)" in output, output
+    assert output.count("Subject: We have received your order") == 1, output
+    assert output.count(" succeeded in ") == 1, output

@@ -1,10 +1,19 @@
-"""Admin pages for the catalogue and for looking into orders."""
+"""Admin pages for the catalogue and for looking into orders.
 
-from django.contrib import admin
+Orders change only through the services, as in the API: their fields are read-only here
+and staff move an order along its statuses with the list's actions, which call
+``order_change_status`` for each selected order.
+"""
+
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.orders.models import Order, OrderItem, Product
+from apps.orders.services import order_change_status
+from common.exceptions import ServiceError
+
+CANCELLED_BY_STAFF = "Cancelled by staff."
 
 
 @admin.register(Product)
@@ -39,9 +48,28 @@ class OrderItemInline(admin.TabularInline):
         return False
 
 
+def _change_status(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    orders: QuerySet[Order],
+    status: Order.Status,
+) -> None:
+    """Move each order to ``status`` through the service; report what was refused."""
+    changed = 0
+    for order in orders:
+        try:
+            order_change_status(order=order, status=status, reason=CANCELLED_BY_STAFF)
+        except ServiceError as error:
+            modeladmin.message_user(request, f"{order}: {error.message}", messages.ERROR)
+        else:
+            changed += 1
+    if changed:
+        modeladmin.message_user(request, f"{changed} order(s) now {status.label.lower()}.")
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    """Orders with their lines; staff may move an order along its statuses."""
+    """Orders with their lines; staff move an order along its statuses with the actions."""
 
     list_display = ("id", "user", "status", "total_amount", "created_at")
     list_filter = ("status", "created_at")
@@ -49,6 +77,44 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__email", "notes")
     date_hierarchy = "created_at"
-    raw_id_fields = ("user",)
-    readonly_fields = ("total_amount", "created_at", "updated_at")
+    fields = (
+        "user",
+        "status",
+        "total_amount",
+        "notes",
+        "cancellation_reason",
+        "confirmation_sent_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
     inlines = (OrderItemInline,)
+    actions = ("confirm", "ship", "deliver", "cancel")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Refuse new orders: they are placed through the API, which prices them."""
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        """Refuse deletion: orders are business records; cancel them instead."""
+        return False
+
+    @admin.action(description="Confirm the selected orders", permissions=["change"])
+    def confirm(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        """Confirm pending orders."""
+        _change_status(self, request, queryset, Order.Status.CONFIRMED)
+
+    @admin.action(description="Mark the selected orders shipped", permissions=["change"])
+    def ship(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        """Mark confirmed orders shipped."""
+        _change_status(self, request, queryset, Order.Status.SHIPPED)
+
+    @admin.action(description="Mark the selected orders delivered", permissions=["change"])
+    def deliver(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        """Mark shipped orders delivered."""
+        _change_status(self, request, queryset, Order.Status.DELIVERED)
+
+    @admin.action(description="Cancel the selected orders", permissions=["change"])
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        """Cancel orders that have not shipped yet."""
+        _change_status(self, request, queryset, Order.Status.CANCELLED)

@@ -8,6 +8,7 @@ empty result.
 import django_filters
 
 from apps.orders.models import Order, Product
+from common.filters import IsoDateTimeFilter
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -15,8 +16,9 @@ class OrderFilter(django_filters.FilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices)
     # Half-open range [created_after, created_before): consecutive windows never overlap.
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    # Offsets beyond ±14:00 and instants outside the years 1-9999 in UTC are refused.
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     min_amount = django_filters.NumberFilter(field_name="total_amount", lookup_expr="gte")
     max_amount = django_filters.NumberFilter(field_name="total_amount", lookup_expr="lte")
 

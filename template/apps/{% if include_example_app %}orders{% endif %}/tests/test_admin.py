@@ -1,9 +1,15 @@
-"""Smoke tests for the admin pages: they render, and orders' lines cannot be edited there."""
+"""Tests for the admin pages: they render, and orders change only through the services."""
+
+from unittest import mock
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 from django.urls import reverse
 
+from apps.orders.admin import CANCELLED_BY_STAFF
+from apps.orders.models import Order
+from apps.orders.services import order_change_status
 from apps.orders.tests.factories import OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,3 +42,76 @@ def test_product_page_renders(admin_client: Client) -> None:
     response = admin_client.get(reverse("admin:orders_product_change", args=[product.pk]))
 
     assert response.status_code == 200
+
+
+def test_an_order_cannot_be_added_edited_or_deleted_by_hand(admin_client: Client) -> None:
+    order = OrderFactory(items=1)
+    change_url = reverse("admin:orders_order_change", args=[order.pk])
+
+    page = admin_client.get(change_url)
+    admin_client.post(change_url, {"status": Order.Status.DELIVERED, "notes": "edited"})
+
+    assert page.context["adminform"].form.fields == {}
+    assert admin_client.get(reverse("admin:orders_order_add")).status_code == 403
+    delete_url = reverse("admin:orders_order_delete", args=[order.pk])
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    order.refresh_from_db()
+    assert (order.status, order.deleted_at) == (Order.Status.PENDING, None)
+    assert order.notes != "edited"
+
+
+def run_action(admin_client: Client, action: str, *orders: Order) -> list[str]:
+    """Run an admin action on ``orders`` from the changelist; return the messages shown."""
+    response = admin_client.post(
+        reverse("admin:orders_order_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [str(order.pk) for order in orders]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.mark.parametrize(
+    ("action", "start", "end"),
+    [
+        ("confirm", Order.Status.PENDING, Order.Status.CONFIRMED),
+        ("ship", Order.Status.CONFIRMED, Order.Status.SHIPPED),
+        ("deliver", Order.Status.SHIPPED, Order.Status.DELIVERED),
+        ("cancel", Order.Status.CONFIRMED, Order.Status.CANCELLED),
+    ],
+)
+def test_actions_move_orders_through_the_service(
+    admin_client: Client,
+    action: str,
+    start: Order.Status,
+    end: Order.Status,
+) -> None:
+    order = OrderFactory(status=start)
+
+    with mock.patch(
+        "apps.orders.admin.order_change_status",
+        autospec=True,
+        side_effect=order_change_status,
+    ) as change_status:
+        shown = run_action(admin_client, action, order)
+
+    change_status.assert_called_once()
+    assert shown == [f"1 order(s) now {end.label.lower()}."]
+    order.refresh_from_db()
+    assert order.status == end
+    if end == Order.Status.CANCELLED:
+        assert order.cancellation_reason == CANCELLED_BY_STAFF
+
+
+def test_actions_report_the_orders_the_rules_refuse(admin_client: Client) -> None:
+    pending = OrderFactory()
+    delivered = OrderFactory(status=Order.Status.DELIVERED)
+
+    shown = run_action(admin_client, "cancel", pending, delivered)
+
+    assert f"{delivered}: A delivered order cannot become cancelled." in shown
+    assert "1 order(s) now cancelled." in shown
+    delivered.refresh_from_db()
+    assert delivered.status == Order.Status.DELIVERED
+    pending.refresh_from_db()
+    assert pending.status == Order.Status.CANCELLED

@@ -69,6 +69,11 @@ def test_min_and_max_amount_bound_the_total(auth_client: APIClient, user: User) 
         ({"max_amount": "NaN"}, "max_amount"),
         ({"created_after": "notadate"}, "created_after"),
         ({"created_before": "2024-13-45"}, "created_before"),
+        # Offsets PostgreSQL refuses, and instants outside the years 1-9999 in UTC.
+        ({"created_after": "2024-01-01T00:00:00-18:00"}, "created_after"),
+        ({"created_after": "2024-01-01T00:00:00+16:00"}, "created_after"),
+        ({"created_before": "0001-01-01T00:00:00+05:00"}, "created_before"),
+        ({"created_before": "9999-12-31T23:59:59-05:00"}, "created_before"),
     ],
 )
 def test_invalid_values_are_a_400_in_the_error_envelope(
@@ -82,6 +87,31 @@ def test_invalid_values_are_a_400_in_the_error_envelope(
     error = response.json()["error"]
     assert error["code"] == "validation_error"
     assert list(error["details"]) == [field]
+
+
+@pytest.mark.parametrize(
+    ("value", "in_the_past"),
+    [
+        ("2024-01-01T00:00:00+14:00", True),
+        ("2024-01-01T00:00:00-14:00", True),
+        ("0001-01-01T00:00:00Z", True),
+        ("0001-01-01T00:00:00", True),
+        ("9999-12-31T23:59:59.999999Z", False),
+    ],
+)
+def test_every_date_time_that_validates_can_be_queried(
+    auth_client: APIClient,
+    user: User,
+    value: str,
+    in_the_past: bool,
+) -> None:
+    order = OrderFactory(user=user)
+    created_after, created_before = {str(order.id)}, set()
+    if not in_the_past:
+        created_after, created_before = created_before, created_after
+
+    assert result_ids(auth_client.get(ORDERS_URL, {"created_after": value})) == created_after
+    assert result_ids(auth_client.get(ORDERS_URL, {"created_before": value})) == created_before
 
 
 def test_products_filter_by_price(auth_client: APIClient) -> None:

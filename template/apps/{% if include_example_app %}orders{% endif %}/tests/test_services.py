@@ -1,6 +1,7 @@
 """Tests for the order and product services: the business rules and their errors."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.orders.models import Order, OrderItem, Product
 from apps.orders.services import (
@@ -21,9 +23,12 @@ from apps.orders.services import (
     ORDER_TOO_LARGE,
     PRODUCT_UNAVAILABLE,
     SKU_TAKEN,
+    STATUS_TRANSITIONS,
     order_cancel,
+    order_change_status,
     order_create,
     order_delete,
+    order_expire_pending,
     order_update,
     product_create,
     product_delete,
@@ -219,6 +224,120 @@ class TestOrderCancel:
         # SQLite has no row locks and Django leaves the clause out there.
         locking_sql = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
         assert len(locking_sql) == int(connection.features.has_select_for_update)
+
+
+ALLOWED_TRANSITIONS = [
+    (current, target) for current, targets in STATUS_TRANSITIONS.items() for target in targets
+]
+REFUSED_TRANSITIONS = [
+    (current, target)
+    for current in Order.Status
+    for target in Order.Status
+    if target not in STATUS_TRANSITIONS[current]
+]
+
+
+class TestOrderChangeStatus:
+    def test_every_status_has_its_transitions(self) -> None:
+        assert set(STATUS_TRANSITIONS) == set(Order.Status)
+
+    @pytest.mark.parametrize(("current", "target"), ALLOWED_TRANSITIONS)
+    def test_moves_along_the_allowed_transitions(
+        self,
+        current: Order.Status,
+        target: Order.Status,
+    ) -> None:
+        order = OrderFactory(status=current)
+
+        order_change_status(order=order, status=target, reason="Out of stock")
+
+        order.refresh_from_db()
+        assert order.status == target
+        cancelled = target == Order.Status.CANCELLED
+        assert order.cancellation_reason == ("Out of stock" if cancelled else "")
+
+    @pytest.mark.parametrize(("current", "target"), REFUSED_TRANSITIONS)
+    def test_refuses_every_other_change(self, current: Order.Status, target: Order.Status) -> None:
+        order = OrderFactory(status=current)
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_change_status(order=order, status=target)
+
+        assert excinfo.value.code == "invalid_status"
+        assert excinfo.value.details == {"status": current.value, "requested": target.value}
+        order.refresh_from_db()
+        assert order.status == current
+
+    def test_checks_the_status_in_the_database_not_in_memory(self) -> None:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
+
+        with pytest.raises(ServiceError):
+            order_change_status(order=order, status=Order.Status.CONFIRMED)
+
+    def test_refuses_an_order_that_left_the_expected_status(self) -> None:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.CONFIRMED)
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_change_status(
+                order=order,
+                status=Order.Status.CANCELLED,
+                expected=Order.Status.PENDING,
+            )
+
+        assert excinfo.value.code == "status_changed"
+        assert excinfo.value.details == {"status": "confirmed", "expected": "pending"}
+        order.refresh_from_db()
+        assert order.status == Order.Status.CONFIRMED
+
+
+class TestOrderExpirePending:
+    def test_cancels_pending_orders_placed_before_the_limit(self) -> None:
+        limit = timezone.now() - timedelta(hours=1)
+        stale, recent = OrderFactory(), OrderFactory()
+        confirmed = OrderFactory(status=Order.Status.CONFIRMED)
+        Order.objects.filter(pk__in=[stale.pk, confirmed.pk]).update(
+            created_at=limit - timedelta(minutes=1),
+        )
+
+        assert order_expire_pending(placed_before=limit, reason="Too late") == 1
+
+        stale.refresh_from_db()
+        assert (stale.status, stale.cancellation_reason) == (Order.Status.CANCELLED, "Too late")
+        recent.refresh_from_db()
+        assert recent.status == Order.Status.PENDING
+        confirmed.refresh_from_db()
+        assert confirmed.status == Order.Status.CONFIRMED
+
+    def test_goes_through_the_status_rules_for_each_order(self) -> None:
+        orders = [OrderFactory(), OrderFactory()]
+        spy = mock.patch(
+            "apps.orders.services.order_change_status",
+            autospec=True,
+            side_effect=order_change_status,
+        )
+
+        with spy as change_status:
+            assert order_expire_pending(placed_before=timezone.now(), reason="Late") == 2
+
+        assert {call.kwargs["order"].pk for call in change_status.call_args_list} == {
+            order.pk for order in orders
+        }
+
+    def test_leaves_an_order_that_changed_meanwhile(self) -> None:
+        order = OrderFactory()
+
+        def confirm_first(**kwargs: object) -> Order:
+            # Between the query and the lock, staff confirmed the order.
+            Order.objects.filter(pk=order.pk).update(status=Order.Status.CONFIRMED)
+            return order_change_status(**kwargs)
+
+        with mock.patch("apps.orders.services.order_change_status", side_effect=confirm_first):
+            assert order_expire_pending(placed_before=timezone.now(), reason="Late") == 0
+
+        order.refresh_from_db()
+        assert order.status == Order.Status.CONFIRMED
 
 
 class TestOrderUpdate:

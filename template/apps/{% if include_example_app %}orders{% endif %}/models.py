@@ -84,11 +84,13 @@ class Order(SoftDeleteModel, BaseModel):
     )
     notes = models.TextField(blank=True, default="")
     cancellation_reason = models.TextField(blank=True, default="")
-{%- if use_celery %}
-    # When the confirmation e-mail went out. Set once, so a retried or repeated send task
-    # never e-mails the customer twice.
+    # When the confirmation e-mail went out: the background task that sends it records it,
+    # so a repeated task does not e-mail the customer again. The column exists whichever
+    # template options were chosen: were the schema to depend on them, switching an option
+    # in `copier update` would add a migration or orphan a column. Without background tasks
+    # nothing sets it; a nullable column that stays empty costs nothing, and the API never
+    # shows it.
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-{%- endif %}
 
     class Meta:
         ordering = ["-created_at"]
