@@ -380,10 +380,15 @@ def test_a_newer_running_python_satisfies_an_older_target(project: Path) -> None
 
 
 def test_missing_python_version_is_reported_and_the_running_one_used(
-    project: Path, bin_dir: Path, capfd: pytest.CaptureFixture[str]
+    project: Path,
+    bin_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     """The project targets a Python the machine lacks: say so, build .venv anyway."""
     _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     _require_python(project, "3.99")
 
     status = setup.run_setup(project, start="venv")
