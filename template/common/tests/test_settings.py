@@ -144,8 +144,10 @@ class TestProduction:
 
 
 def test_development_needs_no_environment(
-    load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
+    load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # No .env either: the one the setup step writes holds a real key.
+    monkeypatch.setattr(config_env, "DOT_ENV_FILE", tmp_path / ".env")
     for name in REQUIRED_IN_PRODUCTION:
         monkeypatch.delenv(name, raising=False)
 
