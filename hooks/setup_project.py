@@ -386,6 +386,15 @@ def required_python(project: Path) -> tuple[int, int] | None:
     return (int(match.group("major")), int(match.group("minor"))) if match else None
 
 
+def _python_version(executable: str, project: Path) -> tuple[int, int] | None:
+    """Return the ``(major, minor)`` that ``executable`` reports, or None if it fails."""
+    probe = _probe([executable, "-c", "import sys; print(*sys.version_info[:2])"], project)
+    major, _, minor = probe.stdout.strip().partition(" ")
+    if probe.returncode != 0 or not (major.isdigit() and minor.isdigit()):
+        return None
+    return int(major), int(minor)
+
+
 def choose_interpreter(project: Path) -> Interpreter:
     """Return the Python to build ``.venv`` with: the project's version where possible.
 
@@ -400,14 +409,15 @@ def choose_interpreter(project: Path) -> Interpreter:
         return running
     command = "python{}.{}".format(*wanted)
     found = shutil.which(command)
-    if found is not None:
+    # A pyenv or asdf shim is on PATH even when that version is not installed: run it.
+    if found is not None and _python_version(found, project) == wanted:
         return Interpreter(found, command, wanted)
     if running.version > wanted:
         return running
     want = "{}.{}".format(*wanted)
     have = running.version_text
     warning = (
-        f"Python {want} is not installed (python{want} is not on PATH), but the project "
+        f"Python {want} is not installed (no working python{want} on PATH), but the project "
         f"targets it: requires-python in {PYPROJECT}, the Dockerfile and CI say {want}. "
         f"{VENV_DIR} uses Python {have}, the one running this setup, so code that needs {want} "
         f"will fail there. Either install Python {want} and rebuild {VENV_DIR}:",

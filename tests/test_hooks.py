@@ -359,7 +359,7 @@ def test_interpreter_without_pyproject_is_the_running_one(project: Path) -> None
 
 
 def test_interpreter_of_the_projects_version_is_found_on_path(project: Path, bin_dir: Path) -> None:
-    (bin_dir / "python3.99").symlink_to(sys.executable)
+    _write_executable(bin_dir / "python3.99", "#!/bin/sh\necho 3 99\n")
     _require_python(project, "3.99")
 
     interpreter = setup.choose_interpreter(project)
@@ -368,6 +368,20 @@ def test_interpreter_of_the_projects_version_is_found_on_path(project: Path, bin
     assert interpreter.version_text == "3.99"
     assert interpreter.warning == ()
     assert setup.manual_venv(project)[0] == "python3.99 -m venv .venv"
+
+
+def test_a_shim_of_a_python_that_is_not_installed_is_not_used(project: Path, bin_dir: Path) -> None:
+    # What pyenv's shim does for a version it does not have.
+    _write_executable(
+        bin_dir / "python3.99",
+        "#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\nexit 127\n",
+    )
+    _require_python(project, "3.99")
+
+    interpreter = setup.choose_interpreter(project)
+
+    assert interpreter.path == sys.executable
+    assert interpreter.warning[0].startswith("Python 3.99 is not installed")
 
 
 def test_a_newer_running_python_satisfies_an_older_target(project: Path) -> None:
@@ -401,7 +415,9 @@ def test_missing_python_version_is_reported_and_the_running_one_used(
     )
     calls = (project / "uv-calls.log").read_text().splitlines()
     assert calls[0].startswith(f"venv --python {sys.executable} .venv")
-    assert "[copier-drf] Warning: Python 3.99 is not installed (python3.99 is not on PATH)" in err
+    assert (
+        "[copier-drf] Warning: Python 3.99 is not installed (no working python3.99 on PATH)" in err
+    )
     prose = " ".join(err.replace("[copier-drf]", "").split())
     assert f".venv uses Python {RUNNING}, the one running this setup" in prose
     assert "    rm -rf .venv && python3.99 -m venv .venv && " in err
