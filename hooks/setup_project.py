@@ -6,7 +6,8 @@ installed). It uses only the standard library. The steps, in order:
 
 1. ``env``: write ``.env`` from ``.env.example`` with a fresh ``DJANGO_SECRET_KEY``.
 2. ``git``: ``git init`` and a first commit, unless already inside a git work tree.
-3. ``venv``: create ``.venv`` and install ``requirements/development.txt`` (uv or pip).
+3. ``venv``: create ``.venv`` with the project's Python (``requires-python``) where the
+   machine has it, and install ``requirements/development.txt`` (uv or pip).
 4. ``migrate``: ``manage.py migrate --noinput`` (SQLite unless ``DATABASE_URL`` is set).
 5. ``test``: run the project's test suite with pytest.
 
