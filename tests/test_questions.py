@@ -25,20 +25,6 @@ from extensions.context import (
 from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT
 
 PYTHON_CHOICES = ["3.11", "3.12", "3.13"]
-# What a user types for a question of copier.yml that is asked after project_slug
-# ("" accepts the default).
-LATER_ANSWERS = {
-    "One sentence": "",
-    "Your name": "",
-    "Contact e-mail": "",
-    "Python version": "",
-    "JWT authentication": "",
-    "Celery workers": "",
-    "Store uploaded media": "",
-    "Report errors": "",
-    "Include apps/orders": "",
-    "After generating": "n",
-}
 
 
 @pytest.fixture(scope="session")
@@ -148,11 +134,19 @@ def test_slug_is_derived_from_the_name(
     assert context["project_slug"] == slug
 
 
-def _answer_prompts(child: pexpect.spawn, answers: dict[str, str]) -> None:
-    """Answer each question whose help text starts with a key of ``answers``, in order."""
-    for prompt, answer in answers.items():
+def _questions_after(name: str) -> dict[str, str]:
+    """Return the help text of each question asked after ``name``, with its variable."""
+    config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    questions = [key for key, value in config.items() if isinstance(value, dict)]
+    later = questions[questions.index(name) + 1 :]
+    return {config[key]["help"]: key for key in later if "when" not in config[key]}
+
+
+def _accept_defaults_but_setup(child: pexpect.spawn) -> None:
+    """Take the default of every later question, except: no setup step."""
+    for prompt, question in _questions_after("project_slug").items():
         child.expect_exact(prompt)
-        child.sendline(answer)
+        child.sendline("n" if question == "run_setup" else "")
 
 
 def test_interactive_run_offers_a_valid_slug_and_asks_again_after_a_bad_one(
@@ -175,7 +169,7 @@ def test_interactive_run_offers_a_valid_slug_and_asks_again_after_a_bad_one(
         child.send("\b" * len("django_api") + "class\r")
         child.expect_exact("'class' is a Python keyword; choose another name.")
         child.send("\b" * len("class") + "shop_api\r")
-        _answer_prompts(child, LATER_ANSWERS)
+        _accept_defaults_but_setup(child)
         child.expect(pexpect.EOF)
     finally:
         child.close()
