@@ -270,3 +270,17 @@ def test_requirements_follow_the_options(
         assert name in requirements
     for name in absent:
         assert name not in requirements
+
+
+def test_skip_if_exists_names_only_files_the_template_renders(
+    copier: CopierFixture, tmp_path: Path
+) -> None:
+    """`.env` is never rendered (the setup step writes it), so nothing needs to protect it."""
+    config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    project = tmp_path / "project"
+    copier.copy(project)
+
+    rendered = {path.relative_to(project).as_posix() for path in project.rglob("*")}
+    assert ".env" not in rendered
+    for pattern in config.get("_skip_if_exists", []):
+        assert any(Path(name).match(pattern) for name in rendered), pattern
