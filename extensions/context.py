@@ -42,16 +42,63 @@ RESERVED_NAMES = frozenset(
     },
 )
 
+# Soft keywords of every Python the project may target (3.12 added "type"), so the answer
+# does not depend on the Python that runs Copier.
+SOFT_KEYWORDS = frozenset({"_", "case", "match", "type", *keyword.softkwlist})
+
+# Latin letters that NFKD does not split into a base letter and an accent.
+LATIN_TRANSLITERATION = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "ł": "l",
+        "Ł": "L",
+        "þ": "th",
+        "Þ": "TH",
+        "\u0131": "i",  # dotless i
+    },
+)
+
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+# The default slug when the name has no Latin letters or digits to build one from
+# ("日本語", "Москва"): a valid name the user can edit at the prompt.
+FALLBACK_SLUG = "my_api"
+# Appended to a derived slug that clashes with a keyword, a standard-library module or a
+# name the project uses ("Django" -> "django_api", "Class" -> "class_api").
+CLASH_SUFFIX = "_api"
+# Prepended to a derived slug that would start with a digit ("2fast" -> "project_2fast").
+DIGIT_PREFIX = "project_"
 
 
 def slugify_python(value: str) -> str:
-    """Turn a human name into a lowercase Python identifier ("My API!" -> "my_api")."""
-    ascii_value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    """Derive a valid project slug from a human name ("My API!" -> "my_api").
+
+    Accents are dropped (NFKD: "Café" -> "cafe"; "Straße" -> "strasse"); other characters
+    become underscores. The result always passes ``python_name_problem``, because Copier
+    validates a default before the user can change it (a failing default aborts the run):
+    a clash gets ``CLASH_SUFFIX``, and a name with nothing usable left (no Latin letters or
+    digits, as in "日本語") becomes ``FALLBACK_SLUG``.
+    """
+    latin = unicodedata.normalize("NFKD", value.translate(LATIN_TRANSLITERATION))
+    ascii_value = latin.encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-zA-Z0-9]+", "_", ascii_value).strip("_").lower()
-    if slug and slug[0].isdigit():
-        slug = f"project_{slug}"
-    return slug
+    if not slug:
+        return FALLBACK_SLUG
+    if slug[0].isdigit():
+        slug = DIGIT_PREFIX + slug
+    if python_name_problem(slug):
+        slug += CLASH_SUFFIX
+    return slug if not python_name_problem(slug) else FALLBACK_SLUG
 
 
 def python_name_problem(value: str) -> str:
@@ -68,7 +115,7 @@ def python_name_problem(value: str) -> str:
             f"'{value}' must be lowercase (PEP 8 package names), for example '{value.lower()}'.",
         ),
         (
-            keyword.iskeyword(value) or keyword.issoftkeyword(value),
+            keyword.iskeyword(value) or value in SOFT_KEYWORDS,
             f"'{value}' is a Python keyword; choose another name.",
         ),
         (
@@ -83,6 +130,23 @@ def python_name_problem(value: str) -> str:
     return next((message for failed, message in checks if failed), "")
 
 
+def closest_to_running_python(versions: list[str], running: tuple[int, int] | None = None) -> str:
+    """Return the version of ``versions`` ("3.12") nearest the Python running Copier.
+
+    The setup step builds ``.venv`` with the Python running Copier, so this default makes
+    the project's requires-python, Dockerfile and CI agree with it. Outside the range,
+    the nearest end wins (3.14 -> "3.13"); at equal distance, the newer version.
+    ``running`` stands in for ``sys.version_info`` in tests.
+    """
+    running = running or (sys.version_info.major, sys.version_info.minor)
+
+    def distance(version: str) -> tuple[int, int]:
+        major, minor = (int(part) for part in version.split("."))
+        return abs((major - running[0]) * 100 + minor - running[1]), -minor
+
+    return min(versions, key=distance)
+
+
 def email_problem(value: str) -> str:
     """Return why ``value`` is not a usable e-mail address, or "" if it is."""
     if EMAIL_PATTERN.match(value.strip()):
@@ -91,7 +155,7 @@ def email_problem(value: str) -> str:
 
 
 class NamingExtension(Extension):
-    """Filters that derive and validate the names asked for in ``copier.yml``."""
+    """Filters that derive and validate the answers to ``copier.yml``'s questions."""
 
     def __init__(self, environment: Environment) -> None:
         """Register the filters."""
@@ -99,6 +163,7 @@ class NamingExtension(Extension):
         environment.filters["slugify_python"] = slugify_python
         environment.filters["python_name_problem"] = python_name_problem
         environment.filters["email_problem"] = email_problem
+        environment.filters["closest_to_running_python"] = closest_to_running_python
 
 
 # Requirement lines, by the option that needs them. Ranges admit the current releases

@@ -6,7 +6,8 @@ installed). It uses only the standard library. The steps, in order:
 
 1. ``env``: write ``.env`` from ``.env.example`` with a fresh ``DJANGO_SECRET_KEY``.
 2. ``git``: ``git init`` and a first commit, unless already inside a git work tree.
-3. ``venv``: create ``.venv`` and install ``requirements/development.txt`` (uv or pip).
+3. ``venv``: create ``.venv`` with the project's Python (``requires-python``) where the
+   machine has it, and install ``requirements/development.txt`` (uv or pip).
 4. ``migrate``: ``manage.py migrate --noinput`` (SQLite unless ``DATABASE_URL`` is set).
 5. ``test``: run the project's test suite with pytest.
 
@@ -28,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +45,7 @@ KEY_BYTES = 50
 KEY_MIN_UNIQUE_CHARACTERS = 5
 VENV_DIR = ".venv"
 REQUIREMENTS = "requirements/development.txt"
+PYPROJECT = "pyproject.toml"
 
 GIT_FALLBACK_NAME = "copier-drf"
 GIT_FALLBACK_EMAIL = "copier-drf@localhost"
@@ -51,6 +54,9 @@ INITIAL_COMMIT_MESSAGE = "Initial commit from the copier-drf template"
 # Set by Copier in the environment of its tasks (the value of _copier_operation).
 COPIER_ENV_VAR = "COPIER_OPERATION"
 
+# Width of a warning's wrapped prose (its commands are never wrapped).
+WARNING_WIDTH = 88
+
 # How many lines of a captured command's output to show when it fails.
 OUTPUT_TAIL_LINES = 40
 
@@ -58,6 +64,11 @@ OUTPUT_TAIL_LINES = 40
 _SECRET_KEY_LINE = re.compile(
     rf"^(?P<prefix>[ \t]*(?:export[ \t]+)?{KEY_VARIABLE}[ \t]*=[ \t]*)[^\r\n]*",
     re.MULTILINE,
+)
+
+# The version in ``requires-python = ">=3.12"`` (the form the template renders).
+_REQUIRES_PYTHON = re.compile(
+    r'^requires-python\s*=\s*["\']\s*>=\s*(?P<major>\d+)\.(?P<minor>\d+)', re.MULTILINE
 )
 
 # What a user runs by hand to get a key of the same kind as generate_secret_key().
@@ -197,6 +208,8 @@ class Outcome:
 
     skipped: bool = False
     detail: str = ""
+    # Shown after the status line: the step worked, but not as the project asks.
+    warning: tuple[str, ...] = ()
 
     def render(self) -> str:
         """Return the status word shown after ``...``."""
@@ -343,38 +356,117 @@ def manual_git(project: Path) -> list[str]:
 # venv --------------------------------------------------------------------------------
 
 
-def _venv_commands(*, use_uv: bool, create: bool) -> list[Command]:
+@dataclass(frozen=True)
+class Interpreter:
+    """The Python that builds ``.venv``, and how a user types it."""
+
+    path: str
+    command: str
+    version: tuple[int, int]
+    # Set when this Python is older than the project's requires-python: what to tell
+    # (indented lines are commands).
+    warning: tuple[str, ...] = ()
+
+    @property
+    def version_text(self) -> str:
+        """Return the version as pyproject.toml writes it ("3.12")."""
+        return ".".join(map(str, self.version))
+
+
+def running_interpreter() -> Interpreter:
+    """Return the Python running this script (Copier's), which a user types as python3."""
+    return Interpreter(sys.executable or "python3", "python3", sys.version_info[:2])
+
+
+def required_python(project: Path) -> tuple[int, int] | None:
+    """Return the ``X.Y`` of ``requires-python = ">=X.Y"`` in pyproject.toml, if any."""
+    pyproject = project / PYPROJECT
+    if not pyproject.is_file():
+        return None
+    match = _REQUIRES_PYTHON.search(pyproject.read_text(encoding="utf-8"))
+    return (int(match.group("major")), int(match.group("minor"))) if match else None
+
+
+def _python_version(executable: str, project: Path) -> tuple[int, int] | None:
+    """Return the ``(major, minor)`` that ``executable`` reports, or None if it fails."""
+    probe = _probe([executable, "-c", "import sys; print(*sys.version_info[:2])"], project)
+    major, _, minor = probe.stdout.strip().partition(" ")
+    if probe.returncode != 0 or not (major.isdigit() and minor.isdigit()):
+        return None
+    return int(major), int(minor)
+
+
+def choose_interpreter(project: Path) -> Interpreter:
+    """Return the Python to build ``.venv`` with: the project's version where possible.
+
+    That is the Python running Copier when it is the version the project targets, else
+    ``pythonX.Y`` from PATH, else a newer Python running Copier (it satisfies
+    requires-python), else, with a warning, the older Python running Copier: the setup
+    goes on with what the machine has rather than stopping.
+    """
+    running = running_interpreter()
+    wanted = required_python(project)
+    if wanted is None or wanted == running.version:
+        return running
+    command = "python{}.{}".format(*wanted)
+    found = shutil.which(command)
+    # A pyenv or asdf shim is on PATH even when that version is not installed: run it.
+    if found is not None and _python_version(found, project) == wanted:
+        return Interpreter(found, command, wanted)
+    if running.version > wanted:
+        return running
+    want = "{}.{}".format(*wanted)
+    have = running.version_text
+    warning = (
+        f"Python {want} is not installed (no working python{want} on PATH), but the project "
+        f"targets it: requires-python in {PYPROJECT}, the Dockerfile and CI say {want}. "
+        f"{VENV_DIR} uses Python {have}, the one running this setup, so code that needs {want} "
+        f"will fail there. Either install Python {want} and rebuild {VENV_DIR}:",
+        f"    rm -rf {VENV_DIR} && python{want} -m venv {VENV_DIR} && "
+        f"{_venv_python_str()} -m pip install -r {REQUIREMENTS}",
+        f"or make the project target Python {have} (with your work committed):",
+        f"    copier update --trust --defaults --data python_version={have}",
+    )
+    return Interpreter(running.path, running.command, running.version, warning)
+
+
+def _venv_commands(
+    *, use_uv: bool, create: bool, interpreter: Interpreter | None = None
+) -> list[Command]:
     """Return the commands that create ``.venv`` (if ``create``) and install into it."""
     python = _venv_python_str()
-    # The Python running Copier; a user types python3 for the same thing. uv is given it
-    # explicitly: left to itself, uv would download an interpreter matching the project's
-    # requires-python when the machine lacks one.
-    interpreter = sys.executable or "python3"
+    # uv is given the interpreter explicitly: left to itself, it would download one
+    # matching the project's requires-python when the machine lacks it.
+    chosen = interpreter or running_interpreter()
     if use_uv:
         creation = Command(
-            ("uv", "venv", "--python", interpreter, VENV_DIR),
-            manual_form=f"uv venv --python python3 {VENV_DIR}",
+            ("uv", "venv", "--python", chosen.path, VENV_DIR),
+            manual_form=f"uv venv --python {chosen.command} {VENV_DIR}",
         )
         install = Command(("uv", "pip", "install", "--python", python, "-r", REQUIREMENTS))
     else:
         creation = Command(
-            (interpreter, "-m", "venv", VENV_DIR), manual_form=f"python3 -m venv {VENV_DIR}"
+            (chosen.path, "-m", "venv", VENV_DIR),
+            manual_form=f"{chosen.command} -m venv {VENV_DIR}",
         )
         install = Command((python, "-m", "pip", "install", "-r", REQUIREMENTS))
     return [creation, install] if create else [install]
 
 
-def _planned_venv_commands(project: Path) -> list[Command]:
+def _planned_venv_commands(project: Path, interpreter: Interpreter) -> list[Command]:
     """Return what the venv step will run in ``project``: uv if on PATH, else pip."""
     return _venv_commands(
-        use_uv=shutil.which("uv") is not None, create=not (project / VENV_DIR).exists()
+        use_uv=shutil.which("uv") is not None,
+        create=not (project / VENV_DIR).exists(),
+        interpreter=interpreter,
     )
 
 
 def step_venv(project: Path) -> Outcome:
     """Create ``.venv`` unless it exists, then install the development requirements."""
     existed = (project / VENV_DIR).exists()
-    commands = _planned_venv_commands(project)
+    interpreter = choose_interpreter(project)
+    commands = _planned_venv_commands(project, interpreter)
     if existed and not (project / venv_python()).exists():
         raise StepFailedError(
             reason=f"{VENV_DIR} exists but has no {_venv_python_str()}; it is left "
@@ -383,12 +475,16 @@ def step_venv(project: Path) -> Outcome:
         )
     run_commands(commands, project)
     tool = "uv" if commands[-1].argv[0] == "uv" else "pip"
-    return Outcome(detail=f"{tool}; reused the existing {VENV_DIR}" if existed else tool)
+    if existed:
+        return Outcome(detail=f"{tool}; reused the existing {VENV_DIR}")
+    return Outcome(detail=f"{tool}; Python {interpreter.version_text}", warning=interpreter.warning)
 
 
 def manual_venv(project: Path) -> list[str]:
     """Return the commands that create and fill ``.venv`` by hand."""
-    return [command.manual for command in _planned_venv_commands(project)]
+    return [
+        command.manual for command in _planned_venv_commands(project, choose_interpreter(project))
+    ]
 
 
 # migrate and test ----------------------------------------------------------------------
@@ -463,6 +559,17 @@ def _tail(output: str, lines: int = OUTPUT_TAIL_LINES) -> list[str]:
     return output.rstrip().splitlines()[-lines:]
 
 
+def report_warning(lines: Sequence[str]) -> None:
+    """Show a step's warning on stderr: prose wrapped, indented lines (commands) as they are."""
+    for index, line in enumerate(lines):
+        if line.startswith(" "):
+            _say(line, stream=sys.stderr)
+            continue
+        text = f"Warning: {line}" if index == 0 else line
+        for wrapped in textwrap.wrap(text, width=WARNING_WIDTH):
+            _say(f"{PREFIX} {wrapped}", stream=sys.stderr)
+
+
 def report_failure(
     step: Step,
     error: StepFailedError,
@@ -530,6 +637,7 @@ def run_setup(project: Path, start: str = STEP_NAMES[0], *, under_copier: bool =
             )
             return 130
         _say(f"{PREFIX} {step.title} ... {outcome.render()}" if step.stream else outcome.render())
+        report_warning(outcome.warning)
     return 0
 
 

@@ -20,6 +20,8 @@ BASE_ANSWERS: dict[str, Any] = {
     "project_name": "My API",
     "author_name": "Ada Lovelace",
     "author_email": "ada@example.com",
+    # The default follows the Python running Copier; the matrix must not depend on it.
+    "python_version": "3.12",
     "run_setup": False,
 }
 

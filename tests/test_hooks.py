@@ -20,7 +20,10 @@ from types import ModuleType
 import copier
 import pytest
 
+from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT
+
 SCRIPT = Path(__file__).resolve().parent.parent / "hooks" / "setup_project.py"
+RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
 DEAD_INDEX = "http://127.0.0.1:9/simple"
 REAL_GIT = shutil.which("git")
 
@@ -326,12 +329,142 @@ def test_venv_step_uses_uv_and_inherits_the_environment(
 
     outcome = setup.step_venv(project)
 
-    assert outcome.render() == "done (uv)"
+    assert outcome.render() == f"done (uv; Python {RUNNING})"
+    assert outcome.warning == ()
     assert (project / "uv-calls.log").read_text().splitlines() == [
         f"venv --python {sys.executable} .venv | https://mirror.invalid/simple",
         "pip install --python .venv/bin/python -r requirements/development.txt"
         " | https://mirror.invalid/simple",
     ]
+
+
+def _require_python(project: Path, version: str) -> None:
+    (project / "pyproject.toml").write_text(
+        f'[project]\nname = "demo"\nrequires-python = ">={version}"\n'
+    )
+
+
+def test_interpreter_is_the_running_one_when_it_is_the_projects(project: Path) -> None:
+    _require_python(project, RUNNING)
+
+    interpreter = setup.choose_interpreter(project)
+
+    assert (interpreter.path, interpreter.command) == (sys.executable, "python3")
+    assert interpreter.warning == ()
+
+
+def test_interpreter_without_pyproject_is_the_running_one(project: Path) -> None:
+    assert setup.required_python(project) is None
+    assert setup.choose_interpreter(project).path == sys.executable
+
+
+def test_interpreter_of_the_projects_version_is_found_on_path(project: Path, bin_dir: Path) -> None:
+    _write_executable(bin_dir / "python3.99", "#!/bin/sh\necho 3 99\n")
+    _require_python(project, "3.99")
+
+    interpreter = setup.choose_interpreter(project)
+
+    assert interpreter.path == str(bin_dir / "python3.99")
+    assert interpreter.version_text == "3.99"
+    assert interpreter.warning == ()
+    assert setup.manual_venv(project)[0] == "python3.99 -m venv .venv"
+
+
+def test_a_shim_of_a_python_that_is_not_installed_is_not_used(project: Path, bin_dir: Path) -> None:
+    # What pyenv's shim does for a version it does not have.
+    _write_executable(
+        bin_dir / "python3.99",
+        "#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\nexit 127\n",
+    )
+    _require_python(project, "3.99")
+
+    interpreter = setup.choose_interpreter(project)
+
+    assert interpreter.path == sys.executable
+    assert interpreter.warning[0].startswith("Python 3.99 is not installed")
+
+
+def test_a_newer_running_python_satisfies_an_older_target(project: Path) -> None:
+    _require_python(project, "3.1")
+
+    interpreter = setup.choose_interpreter(project)
+
+    assert interpreter.path == sys.executable
+    assert interpreter.warning == ()
+
+
+def test_missing_python_version_is_reported_and_the_running_one_used(
+    project: Path,
+    bin_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """The project targets a Python the machine lacks: say so, build .venv anyway."""
+    _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    _require_python(project, "3.99")
+
+    status = setup.run_setup(project, start="venv")
+
+    out, err = capfd.readouterr()
+    assert status == 0, out + err
+    assert (
+        "[copier-drf] Creating .venv and installing requirements/development.txt"
+        f" ... done (uv; Python {RUNNING})\n" in out
+    )
+    calls = (project / "uv-calls.log").read_text().splitlines()
+    assert calls[0].startswith(f"venv --python {sys.executable} .venv")
+    assert (
+        "[copier-drf] Warning: Python 3.99 is not installed (no working python3.99 on PATH)" in err
+    )
+    prose = " ".join(err.replace("[copier-drf]", "").split())
+    assert f".venv uses Python {RUNNING}, the one running this setup" in prose
+    assert "    rm -rf .venv && python3.99 -m venv .venv && " in err
+    assert f"    copier update --trust --defaults --data python_version={RUNNING}\n" in err
+    # The warning comes right after the venv step's status, before the next step.
+    assert out.index("Creating .venv") < out.index("Applying database migrations")
+
+
+def test_default_render_and_its_venv_agree_on_the_python_version(
+    tmp_path: Path, bin_dir: Path
+) -> None:
+    """python_version left at its default: requires-python, Dockerfile and .venv agree."""
+    answers = {key: value for key, value in BASE_ANSWERS.items() if key != "python_version"}
+    project = tmp_path / "rendered"
+    copier.run_copy(
+        str(TEMPLATE_ROOT),
+        str(project),
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+    # Only the interpreter is under test: skip downloading the requirements.
+    (project / "requirements" / "development.txt").write_text("")
+
+    outcome = setup.step_venv(project)
+
+    venv_version = subprocess.run(
+        [
+            str(project / setup.venv_python()),
+            "-c",
+            "import sys; print(*sys.version_info[:2], sep='.')",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    required = setup.required_python(project)
+    assert required is not None
+    dockerfile = (project / "Dockerfile").read_text()
+    images = set(re.findall(r"^FROM python:(\S+)-slim", dockerfile, re.MULTILINE))
+    assert venv_version == RUNNING
+    assert "{}.{}".format(*required) == RUNNING
+    assert images == {RUNNING}
+    assert outcome.warning == ()
 
 
 def test_venv_step_never_recreates_an_existing_venv(
@@ -428,7 +561,8 @@ def test_full_setup_runs_every_step_in_order(
     assert status_lines == [
         "[copier-drf] Writing .env with a fresh secret key ... done",
         "[copier-drf] Creating a git repository with a first commit ... done",
-        "[copier-drf] Creating .venv and installing requirements/development.txt ... done (uv)",
+        "[copier-drf] Creating .venv and installing requirements/development.txt"
+        f" ... done (uv; Python {RUNNING})",
         "[copier-drf] Applying database migrations ... done",
         "[copier-drf] Running the test suite: .venv/bin/python -m pytest",
         "[copier-drf] Running the test suite ... done",

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import keyword
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
+import yaml
+from copier import run_copy
 from pytest_copier import CopierFixture
 
-from tests.conftest import BASE_ANSWERS
+from extensions.context import (
+    FALLBACK_SLUG,
+    RESERVED_NAMES,
+    closest_to_running_python,
+    python_name_problem,
+    slugify_python,
+)
+from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT
+
+PYTHON_CHOICES = ["3.11", "3.12", "3.13"]
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +50,7 @@ def copier_defaults() -> dict[str, Any]:
         ({"project_slug": "MyApi"}, "must be lowercase"),
         ({"project_slug": "class"}, "is a Python keyword"),
         ({"project_slug": "match"}, "is a Python keyword"),
+        ({"project_slug": "type"}, "is a Python keyword"),
         ({"project_slug": "email"}, "shadow the standard-library module 'email'"),
         ({"project_slug": "test"}, "would shadow the 'test' package"),
         ({"project_slug": "django"}, "shadow the 'django' package"),
@@ -60,23 +75,151 @@ def test_bad_answer_is_rejected_with_reason(
     assert not (tmp_path / "project" / "manage.py").exists()
 
 
-@pytest.mark.parametrize(
-    ("project_name", "slug"),
-    [
-        ("My API", "my_api"),
-        ("  Shop -- Backend! ", "shop_backend"),
-        ("Café Öl", "cafe_ol"),
-        ("2fast", "project_2fast"),
-    ],
-)
+DERIVED_SLUGS = [
+    ("My API", "my_api"),
+    ("  Shop -- Backend! ", "shop_backend"),
+    ("Café Öl", "cafe_ol"),
+    ("Straße Ærø", "strasse_aero"),
+    ("2fast", "project_2fast"),
+    # A clash with a keyword, the standard library or the project's own packages.
+    ("Class", "class_api"),
+    ("Django", "django_api"),
+    ("Test", "test_api"),
+    ("Email", "email_api"),
+    ("Type", "type_api"),
+    ("Config", "config_api"),
+    # Nothing Latin to build a name from.
+    ("日本語", FALLBACK_SLUG),
+    ("Москва", FALLBACK_SLUG),
+    ("!!!", FALLBACK_SLUG),
+]
+
+
+@pytest.mark.parametrize(("project_name", "slug"), DERIVED_SLUGS)
+def test_slug_filter(project_name: str, slug: str) -> None:
+    """The filter derives a readable slug, transliterating what it can."""
+    assert slugify_python(project_name) == slug
+    assert python_name_problem(slug) == ""
+
+
+def test_every_derived_slug_passes_the_validator() -> None:
+    """Copier validates a default before the user can edit it: a bad one aborts the run."""
+    names = [
+        *keyword.kwlist,
+        *keyword.softkwlist,
+        "type",
+        *sorted(sys.stdlib_module_names),
+        *sorted(RESERVED_NAMES),
+        "",
+        "_",
+        "__init__",
+        "42",
+        "\uff46\uff55\uff4c\uff4c",  # fullwidth "full"
+        "Ωμέγα",
+        "🚀 Launch",
+    ]
+    for name in [*names, *(name.title() for name in names), *(f" {name}! " for name in names)]:
+        slug = slugify_python(name)
+        assert python_name_problem(slug) == "", (name, slug)
+
+
+@pytest.mark.parametrize(("project_name", "slug"), DERIVED_SLUGS)
 def test_slug_is_derived_from_the_name(
     copier: CopierFixture,
     project_name: str,
     slug: str,
 ) -> None:
-    """The default slug is a valid identifier built from the project name."""
+    """Copier accepts the derived default (it validates defaults) and offers it."""
     context = copier.context(project_name=project_name)
     assert context["project_slug"] == slug
+
+
+def _questions_after(name: str) -> dict[str, str]:
+    """Return the help text of each question asked after ``name``, with its variable."""
+    config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    questions = [key for key, value in config.items() if isinstance(value, dict)]
+    later = questions[questions.index(name) + 1 :]
+    return {config[key]["help"]: key for key in later if "when" not in config[key]}
+
+
+def _accept_defaults_but_setup(child: pexpect.spawn) -> None:
+    """Take the default of every later question, except: no setup step."""
+    for prompt, question in _questions_after("project_slug").items():
+        child.expect_exact(prompt)
+        child.sendline("n" if question == "run_setup" else "")
+
+
+def test_interactive_run_offers_a_valid_slug_and_asks_again_after_a_bad_one(
+    copier_template: Path, tmp_path: Path
+) -> None:
+    """A user answers "Django", is offered django_api, and a typed "class" is refused."""
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "copier", "copy", "--trust", str(copier_template), str(tmp_path / "project")],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 200),
+    )
+    try:
+        child.expect_exact("Human-readable name")
+        child.sendline("Django")
+        child.expect_exact("Python name for the project")
+        child.expect_exact("django_api")
+        # Replace the default by a keyword: the prompt stays, with the validator's message.
+        child.send("\b" * len("django_api") + "class\r")
+        child.expect_exact("'class' is a Python keyword; choose another name.")
+        child.send("\b" * len("class") + "shop_api\r")
+        _accept_defaults_but_setup(child)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    pyproject = (tmp_path / "project" / "pyproject.toml").read_text()
+    assert 'name = "shop_api"' in pyproject
+
+
+def test_python_version_filter_picks_the_nearest_choice() -> None:
+    """Exact match first; outside the range the nearest end; a tie goes to the newer."""
+    assert closest_to_running_python(PYTHON_CHOICES, (3, 11)) == "3.11"
+    assert closest_to_running_python(PYTHON_CHOICES, (3, 13)) == "3.13"
+    assert closest_to_running_python(PYTHON_CHOICES, (3, 10)) == "3.11"
+    assert closest_to_running_python(PYTHON_CHOICES, (3, 14)) == "3.13"
+    assert closest_to_running_python(["3.11", "3.13"], (3, 12)) == "3.13"
+
+
+def test_python_choices_match_the_default_expression() -> None:
+    """copier.yml lists the versions twice (choices, default): they must agree."""
+    question = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["python_version"]
+    assert question["choices"] == PYTHON_CHOICES
+    assert question["default"] == f"{{{{ {PYTHON_CHOICES} | closest_to_running_python }}}}"
+
+
+def test_default_python_version_is_the_running_one(tmp_path: Path) -> None:
+    """Left at its default, python_version follows the Python running Copier everywhere."""
+    expected = closest_to_running_python(PYTHON_CHOICES)
+    answers = {key: value for key, value in BASE_ANSWERS.items() if key != "python_version"}
+    project = tmp_path / "project"
+    run_copy(
+        str(TEMPLATE_ROOT),
+        str(project),
+        data=answers,
+        defaults=True,
+        unsafe=True,
+        skip_tasks=True,
+        vcs_ref="HEAD",
+        quiet=True,
+    )
+
+    assert f"{sys.version_info.major}.{sys.version_info.minor}" in PYTHON_CHOICES
+    assert expected == f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert f"python_version: '{expected}'" in (project / ".copier-answers.yml").read_text()
+    pyproject = (project / "pyproject.toml").read_text()
+    assert f'requires-python = ">={expected}"' in pyproject
+    assert f'target-version = "py{expected.replace(".", "")}"' in pyproject
+    images = re.findall(r"^FROM python:(\S+)-slim", (project / "Dockerfile").read_text(), re.M)
+    assert images == [expected] * 3
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
+    assert set(re.findall(r'python-version: "(.+)"', workflow)) == {expected}
 
 
 def test_cli_shows_the_reason(copier_template: Path, tmp_path: Path) -> None:
@@ -127,3 +270,17 @@ def test_requirements_follow_the_options(
         assert name in requirements
     for name in absent:
         assert name not in requirements
+
+
+def test_skip_if_exists_names_only_files_the_template_renders(
+    copier: CopierFixture, tmp_path: Path
+) -> None:
+    """`.env` is never rendered (the setup step writes it), so nothing needs to protect it."""
+    config = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    project = tmp_path / "project"
+    copier.copy(project)
+
+    rendered = {path.relative_to(project).as_posix() for path in project.rglob("*")}
+    assert ".env" not in rendered
+    for pattern in config.get("_skip_if_exists", []):
+        assert any(Path(name).match(pattern) for name in rendered), pattern

@@ -1,8 +1,10 @@
 """The environment reader shared by every settings module.
 
 Values that change between deployments (secrets, URLs, hosts) come from the process
-environment. A local ``.env`` file, when present, fills in what the environment does not
-set; it never overrides a variable that is already set.
+environment. Development and test settings also read a local ``.env`` file first
+(``read_dot_env()``): it fills in what the environment does not set, and never overrides a
+variable that is set. Production never reads it, so a development key or host list left in
+``.env`` cannot stand in for a variable a deployment forgot: start-up stops instead.
 """
 
 from pathlib import Path
@@ -11,11 +13,19 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+DOT_ENV_FILE = BASE_DIR / ".env"
 
 env = environ.Env()
 
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env")
+
+class MissingVariableError(ImproperlyConfigured):
+    """A variable the settings require is unset or empty (``manage.py`` shows one line)."""
+
+
+def read_dot_env() -> None:
+    """Fill in unset variables from ``.env`` if there is one (development and tests only)."""
+    if DOT_ENV_FILE.is_file():
+        env.read_env(DOT_ENV_FILE)
 
 
 def required(name: str) -> str:
@@ -23,5 +33,5 @@ def required(name: str) -> str:
     value = env.str(name, default="").strip()
     if not value:
         message = f"Set the {name} environment variable (it is unset or empty)."
-        raise ImproperlyConfigured(message)
+        raise MissingVariableError(message)
     return value

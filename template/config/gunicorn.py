@@ -20,7 +20,9 @@ Each setting can be changed without rebuilding the image, through the environmen
   says: keep both describing the same proxies.
 """
 
+import importlib
 import os
+import sys
 from pathlib import Path
 
 
@@ -60,3 +62,19 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 _SHARED_MEMORY = Path("/dev/shm")  # noqa: S108
 if _SHARED_MEMORY.is_dir():
     worker_tmp_dir = str(_SHARED_MEMORY)
+
+
+def on_starting(server: object) -> None:
+    """Load the settings once, before any worker starts.
+
+    A missing environment variable then stops gunicorn with its one-line message, instead
+    of every worker failing with a traceback. The workers import the same settings module.
+    """
+    del server  # gunicorn passes its arbiter; the check needs nothing from it
+    from config.env import MissingVariableError  # noqa: PLC0415
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+    try:
+        importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
+    except MissingVariableError as error:
+        sys.exit(f"ImproperlyConfigured: {error}")

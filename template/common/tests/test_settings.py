@@ -1,19 +1,42 @@
 """The settings modules: production refuses to start half-configured, development needs nothing."""
 
 import copy
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from common.tests.conftest import PRODUCTION_ENV, SettingsLoader
+from config import env as config_env
+from config.gunicorn import on_starting
 
 REQUIRED_IN_PRODUCTION = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
+
+# What a developer's .env holds; production must never take it for the real thing.
+DOT_ENV_VALUES = {
+    "DJANGO_SECRET_KEY": "a-development-key-from-dot-env-that-is-long-enough-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "dot-env.example",
+}
 
 # The keys of base's REST_FRAMEWORK that production may change; it must keep all others.
 PRODUCTION_DRF_CHANGES = {"DEFAULT_RENDERER_CLASSES", "NUM_PROXIES"}
 # check --deploy warnings production silences, each for a reason in docs/deviations.md.
 SILENCED_IN_PRODUCTION = ["security.W005", "security.W021"]
+
+
+@pytest.fixture
+def dot_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the settings at a .env of the test's own; nothing it sets outlives the test."""
+    path = tmp_path / ".env"
+    path.write_text("".join(f"{name}={value}\n" for name, value in DOT_ENV_VALUES.items()))
+    monkeypatch.setattr(config_env, "DOT_ENV_FILE", path)
+    for name in DOT_ENV_VALUES:
+        # Also makes monkeypatch remove what reading .env adds to the environment.
+        monkeypatch.delenv(name, raising=False)
+    return path
 
 
 @pytest.mark.usefixtures("production_env")
@@ -92,6 +115,46 @@ class TestProduction:
         with pytest.raises(ImproperlyConfigured, match=empty):
             load_settings("production")
 
+    def test_never_reads_the_dot_env_file(
+        self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch, dot_env: Path
+    ) -> None:
+        monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+        assert "DJANGO_SECRET_KEY=" in dot_env.read_text()
+
+        # Unset in the environment, the key must not come from a developer's .env.
+        with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY"):
+            load_settings("production")
+
+    def test_manage_py_names_the_missing_variable_in_one_line(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.delenv("DJANGO_SECRET_KEY")
+        monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+        assert result.returncode == 1
+        assert result.stderr == (
+            "ImproperlyConfigured: Set the DJANGO_SECRET_KEY environment variable "
+            "(it is unset or empty).\n"
+        )
+
+    def test_gunicorn_stops_before_its_workers_start(
+        self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        load_settings("base")  # on_starting imports afresh what load_settings clears
+        monkeypatch.delenv("DJANGO_SECRET_KEY")
+        monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+        with pytest.raises(SystemExit, match=r"^ImproperlyConfigured: Set the DJANGO_SECRET_KEY"):
+            on_starting(None)
+
     def test_keeps_base_drf_settings(self, load_settings: SettingsLoader) -> None:
         # Reassigning REST_FRAMEWORK in production would silently drop authentication,
         # permissions, pagination and the error format there, and only there.
@@ -113,8 +176,10 @@ class TestProduction:
 
 
 def test_development_needs_no_environment(
-    load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
+    load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # No .env either: the one the setup step writes holds a real key.
+    monkeypatch.setattr(config_env, "DOT_ENV_FILE", tmp_path / ".env")
     for name in REQUIRED_IN_PRODUCTION:
         monkeypatch.delenv(name, raising=False)
 
@@ -133,6 +198,25 @@ def test_without_a_proxy_the_client_address_is_the_connection(
     monkeypatch.delenv("DJANGO_NUM_PROXIES", raising=False)
     # 0 means REMOTE_ADDR; None would trust the whole X-Forwarded-For header.
     assert load_settings(module).REST_FRAMEWORK["NUM_PROXIES"] == 0
+
+
+@pytest.mark.usefixtures("dot_env")
+def test_development_reads_the_dot_env_file(load_settings: SettingsLoader) -> None:
+    development = load_settings("development")
+
+    assert DOT_ENV_VALUES["DJANGO_SECRET_KEY"] == development.SECRET_KEY
+    assert [DOT_ENV_VALUES["DJANGO_ALLOWED_HOSTS"]] == development.ALLOWED_HOSTS
+
+
+@pytest.mark.usefixtures("dot_env")
+def test_the_environment_wins_over_the_dot_env_file(
+    load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "a-key-from-the-real-environment-0123456789-abcdefghij")
+
+    development = load_settings("development")
+
+    assert development.SECRET_KEY == "a-key-from-the-real-environment-0123456789-abcdefghij"
 
 
 @pytest.mark.usefixtures("production_env")

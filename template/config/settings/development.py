@@ -1,6 +1,11 @@
 """Settings for local development: debug on, zero setup (SQLite, in-memory cache)."""
 
-from config.settings.base import *
+from config.env import read_dot_env
+
+# Before base reads the environment: .env fills in what it does not set.
+read_dot_env()
+
+from config.settings.base import *  # noqa: E402
 
 DEBUG = True
 SECRET_KEY = env(

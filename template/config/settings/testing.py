@@ -1,6 +1,11 @@
 """Settings for the test suite: fast and isolated (DATABASE_URL and REDIS_URL still apply)."""
 
-from config.settings.base import *
+from config.env import read_dot_env
+
+# Before base reads the environment: .env fills in what it does not set.
+read_dot_env()
+
+from config.settings.base import *  # noqa: E402
 
 SECRET_KEY = "django-insecure-test-only-key-long-enough-for-hs256"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "localhost"]
