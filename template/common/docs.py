@@ -10,7 +10,9 @@ read them or only staff (production reads it from ``DJANGO_API_DOCS_PUBLIC``).
 from django.conf import settings
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import BasePermission
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -30,6 +32,13 @@ class DocsViewMixin:
     # Counted per user, or per client address when anonymous, in the "docs" scope only.
     throttle_classes = (ScopedRateThrottle,)
     throttle_scope = "docs"
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Answer a refusal (401, 403, 429) in JSON, not in the page's or schema's format."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
 class SchemaView(DocsViewMixin, SpectacularAPIView):
