@@ -9,6 +9,7 @@ from rest_framework import serializers
 from apps.users.models import AVATAR_EXTENSIONS, AVATAR_MAX_BYTES, User
 from apps.users.selectors import user_email_taken
 from apps.users.services import EMAIL_TAKEN
+from common.serializers import StrictCharField
 from common.validators import FileExtensionValidator, MaxFileSizeValidator
 
 
@@ -33,15 +34,15 @@ class UserRegistrationSerializer(serializers.Serializer):
     """Input for registration: the password is write-only and must be confirmed."""
 
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
-    password_confirm = serializers.CharField(
+    password = StrictCharField(write_only=True, trim_whitespace=False, max_length=128)
+    password_confirm = StrictCharField(
         write_only=True,
         trim_whitespace=False,
         max_length=128,
     )
-    first_name = serializers.CharField(max_length=150, required=False, default="")
-    last_name = serializers.CharField(max_length=150, required=False, default="")
-    phone_number = serializers.CharField(max_length=20, required=False, default="")
+    first_name = StrictCharField(max_length=150, required=False, default="")
+    last_name = StrictCharField(max_length=150, required=False, default="")
+    phone_number = StrictCharField(max_length=20, required=False, default="")
 
     def validate_email(self, value: str) -> str:
         """Normalise the address and refuse one already registered, in any case."""
@@ -69,9 +70,9 @@ class UserRegistrationSerializer(serializers.Serializer):
 class UserUpdateSerializer(serializers.Serializer):
     """Input for updating one's own profile; every field is optional."""
 
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    phone_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    phone_number = StrictCharField(max_length=20, required=False, allow_blank=True)
 
 
 class AvatarSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from apps.orders.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Order, OrderItem, Product
 from apps.orders.services import DUPLICATE_PRODUCT
+from common.serializers import AmountField, StrictCharField
 
 MAX_ITEMS_PER_ORDER = 50
 MAX_QUANTITY_PER_ITEM = 1000
@@ -31,14 +32,13 @@ class ProductSerializer(serializers.ModelSerializer):
 class ProductCreateSerializer(serializers.Serializer):
     """Input for adding a product (staff only)."""
 
-    name = serializers.CharField(max_length=200)
-    sku = serializers.CharField(max_length=64)
-    price = serializers.DecimalField(
+    name = StrictCharField(max_length=200)
+    sku = StrictCharField(max_length=64)
+    price = AmountField(
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=MONEY_DECIMAL_PLACES,
-        min_value=0,
     )
-    description = serializers.CharField(
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -49,15 +49,14 @@ class ProductCreateSerializer(serializers.Serializer):
 class ProductUpdateSerializer(serializers.Serializer):
     """Input for changing a product (staff only); every field is optional."""
 
-    name = serializers.CharField(max_length=200, required=False)
-    sku = serializers.CharField(max_length=64, required=False)
-    price = serializers.DecimalField(
+    name = StrictCharField(max_length=200, required=False)
+    sku = StrictCharField(max_length=64, required=False)
+    price = AmountField(
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=MONEY_DECIMAL_PLACES,
-        min_value=0,
         required=False,
     )
-    description = serializers.CharField(
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -132,7 +131,7 @@ class OrderCreateSerializer(serializers.Serializer):
 
     # The upper bound keeps one request from locking up a worker with a huge order.
     items = OrderItemInputSerializer(many=True, min_length=1, max_length=MAX_ITEMS_PER_ORDER)
-    notes = serializers.CharField(
+    notes = StrictCharField(
         max_length=NOTES_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -150,13 +149,13 @@ class OrderCreateSerializer(serializers.Serializer):
 class OrderUpdateSerializer(serializers.Serializer):
     """Input for changing an order: only the notes are the customer's to change."""
 
-    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, allow_blank=True)
+    notes = StrictCharField(max_length=NOTES_MAX_LENGTH, allow_blank=True)
 
 
 class OrderCancelSerializer(serializers.Serializer):
     """Input for cancelling an order; the reason is optional."""
 
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=REASON_MAX_LENGTH,
         required=False,
         allow_blank=True,
