@@ -7,7 +7,7 @@ contract test, can then tell valid input from invalid input by reading it):
 - the length limits of nested lists (an order's items), as ``minItems``/``maxItems``;
 - the pattern of amounts (``common.serializers.AmountField``), and that text input
   never holds a NUL character;
-- the bounds of the query parameters (pages, numeric filters);
+- the bounds of the query parameters (pages, numeric filters, search terms);
 - the error envelope and the error statuses each operation can answer, from one place
   (the exception handler) documented in one place;
 - links from each create operation to the operations on the object it created, so a
@@ -19,6 +19,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import Direction
+from rest_framework.settings import api_settings
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -143,6 +144,9 @@ def _bound_query_parameters(operation: dict[str, Any]) -> None:
         schema = parameter["schema"]
         if parameter.get("name") in PAGE_PARAMETERS:
             schema["minimum"] = 1
+        elif parameter.get("name") == api_settings.SEARCH_PARAM:
+            # DRF's SearchFilter refuses NUL characters too.
+            schema["pattern"] = NO_NUL_PATTERN
         elif schema.get("type") == "number":
             schema.setdefault("maximum", NUMBER_FILTER_MAXIMUM)
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.users.models import AVATAR_EXTENSIONS, AVATAR_MAX_BYTES, User
@@ -67,6 +68,13 @@ class UserRegistrationSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A new name", value={"first_name": "Ada", "last_name": "Lovelace"}, request_only=True
+        )
+    ],
+)
 class UserUpdateSerializer(serializers.Serializer):
     """Input for updating one's own profile; every field is optional."""
 

@@ -7,6 +7,7 @@ shape and limits; rules that need the database belong to the services.
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.orders.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Order, OrderItem, Product
@@ -29,6 +30,15 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A lamp",
+            value={"name": "Desk lamp", "sku": "LAMP-01", "price": "24.90"},
+            request_only=True,
+        )
+    ],
+)
 class ProductCreateSerializer(serializers.Serializer):
     """Input for adding a product (staff only)."""
 
@@ -46,6 +56,9 @@ class ProductCreateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("A new price", value={"price": "19.90"}, request_only=True)],
+)
 class ProductUpdateSerializer(serializers.Serializer):
     """Input for changing a product (staff only); every field is optional."""
 
@@ -126,6 +139,18 @@ class OrderItemInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY_PER_ITEM)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Two of one product",
+            value={
+                "items": [{"product_id": "0b5c1e4e-9d7a-4a57-9a3c-1f7f2e8d6c10", "quantity": 2}],
+                "notes": "Please gift-wrap.",
+            },
+            request_only=True,
+        )
+    ],
+)
 class OrderCreateSerializer(serializers.Serializer):
     """Input for placing an order; prices are never taken from the client."""
 
@@ -146,12 +171,22 @@ class OrderCreateSerializer(serializers.Serializer):
         return value
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("New notes", value={"notes": "Leave at the door."}, request_only=True)
+    ],
+)
 class OrderUpdateSerializer(serializers.Serializer):
     """Input for changing an order: only the notes are the customer's to change."""
 
     notes = StrictCharField(max_length=NOTES_MAX_LENGTH, allow_blank=True)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A reason", value={"reason": "Ordered by mistake."}, request_only=True)
+    ],
+)
 class OrderCancelSerializer(serializers.Serializer):
     """Input for cancelling an order; the reason is optional."""
 
