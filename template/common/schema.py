@@ -60,6 +60,8 @@ DATETIME_FILTER_PATTERN = (
 NO_NUL_PATTERN = "^[^\\x00]*$"
 # A required text (``minLength``) is trimmed first, so it needs a character besides spaces.
 NO_NUL_NOT_BLANK_PATTERN = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# What a collection's path gains for one of its objects: /orders/ -> /orders/{id}/.
+DETAIL_SUFFIX = "{id}/"
 # The methods a link from a create operation leads to, on the created object's path.
 LINKED_METHODS = ("get", "patch", "put", "delete", "post")
 
@@ -170,7 +172,7 @@ def _add_links(paths: dict[str, Any]) -> None:
         if created is None:
             continue
         links = created.setdefault("links", {})
-        detail = f"{path}{{id}}/"
+        detail = path + DETAIL_SUFFIX
         for other_path, other_operations in paths.items():
             if not other_path.startswith(detail):
                 continue

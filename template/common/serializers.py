@@ -34,7 +34,8 @@ class AmountField(serializers.DecimalField):
     def __init__(self, *, max_digits: int, decimal_places: int, **kwargs: Any) -> None:
         """Build the pattern from the digits allowed before and after the point."""
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
-        self.pattern = rf"^\d{{1,{max_digits - decimal_places}}}(\.\d{{1,{decimal_places}}})?$"
+        integers = str(max_digits - decimal_places)
+        self.pattern = r"^\d{1," + integers + r"}(\.\d{1," + str(decimal_places) + r"})?$"
 
     def to_internal_value(self, data: Any) -> Any:
         """Refuse anything the pattern does not match, then validate as ``DecimalField``."""

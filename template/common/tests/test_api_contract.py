@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
+from common.schema import DETAIL_SUFFIX
 from common.tests.helpers import authorization_for
 
 # Random cases per operation and mode in the fuzzing phase; the coverage phase adds a
@@ -192,7 +193,7 @@ def test_linked_operations_honour_the_schema(staff: User) -> None:
         path
         for path, operations in paths.items()
         if "201" in operations.get("post", {}).get("responses", {})
-        and any(other.startswith(f"{path}{{id}}/") for other in paths)
+        and any(other.startswith(path + DETAIL_SUFFIX) for other in paths)
     ]
     linked = [path for path in creates if "links" in paths[path]["post"]["responses"]["201"]]
     assert linked == creates, "common.schema links every create to the created object"
