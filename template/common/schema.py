@@ -56,6 +56,9 @@ DATETIME_FILTER_PATTERN = (
     r"^(?!0001-01-01T[^Zz]*\+)(?!9999-12-31T[^Zz]*-)"
     r".*([Zz]|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$"
 )
+# Query parameters that are not filters: every other one is left out of the query when empty.
+NOT_FILTERS = {"page", "page_size", "cursor", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
+EMPTY = {"type": "string", "maxLength": 0}
 # DRF's CharField refuses NUL characters (PostgreSQL cannot store them) in any text input.
 NO_NUL_PATTERN = "^[^\\x00]*$"
 # A required text (``minLength``) is trimmed first, so it needs a character besides spaces.
@@ -159,6 +162,9 @@ def _bound_query_parameters(operation: dict[str, Any]) -> None:
             schema.setdefault("maximum", NUMBER_FILTER_MAXIMUM)
         elif schema.get("format") == "date-time":
             schema.setdefault("pattern", DATETIME_FILTER_PATTERN)
+        if parameter["name"] not in NOT_FILTERS and schema.get("type") != "array":
+            # django-filter reads an empty value as "no filter" (as an HTML form sends it).
+            parameter["schema"] = {"anyOf": [schema, EMPTY]}
 
 
 def _add_links(paths: dict[str, Any]) -> None:

@@ -25,7 +25,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.auths import AuthContext
 from schemathesis.generation import GenerationMode
+from schemathesis.generation.meta import CoverageScenario
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from apps.users.models import User
@@ -99,12 +101,16 @@ class SignedIn:
 def _is_positive(case: schemathesis.Case) -> bool:
     """Tell whether the case is valid input.
 
-    Fuzzing in negative mode can fail to negate a body (an upload: any bytes are
-    "binary") and sends it valid; schemathesis then describes the case as positive but
-    keeps the mode.
+    Schemathesis can fail to negate an upload's body (any bytes are "binary") and then
+    sends it valid, described as valid ("Positive test case", "Valid object") but still
+    marked negative.
     """
-    mode = case.meta.generation.mode
-    return mode.is_positive or case.meta.phase.data.description == "Positive test case"
+    data = case.meta.phase.data
+    return (
+        case.meta.generation.mode.is_positive
+        or data.description == "Positive test case"
+        or getattr(data, "scenario", None) == CoverageScenario.VALID_OBJECT
+    )
 
 
 def _is_file(value: object) -> bool:
@@ -112,7 +118,15 @@ def _is_file(value: object) -> bool:
 
 
 def _prepare(case: schemathesis.Case) -> None:
-    """Count the case, and send valid uploads as real images (the schema says "binary")."""
+    """Sign the case in, count it, and send valid uploads as real images.
+
+    The schema only says that an upload is "binary".
+    """
+    # The coverage phase builds its cases without the auth, and some cases are built
+    # before their test starts (with the previous test's user, rolled back since). So
+    # every case is signed in here, unless it leaves its credentials out on purpose.
+    if not case.operation.schema.is_security_param_negated(case):
+        schema.auth.set(case, AuthContext(operation=case.operation, app=None))
     operations.add(case.operation.label)
     sent[case.meta.phase.name, case.meta.generation.mode] += 1
     if _is_positive(case) and isinstance(case.body, dict):
