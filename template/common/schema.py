@@ -57,7 +57,7 @@ DATETIME_FILTER_PATTERN = (
     r".*([Zz]|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$"
 )
 # Query parameters that are not filters: every other one is left out of the query when empty.
-NOT_FILTERS = {"page", "page_size", "cursor", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
+NOT_FILTERS = {*PAGE_PARAMETERS, "cursor", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
 EMPTY = {"type": "string", "maxLength": 0}
 # DRF's CharField refuses NUL characters (PostgreSQL cannot store them) in any text input.
 NO_NUL_PATTERN = "^[^\\x00]*$"
