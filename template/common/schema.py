@@ -1,11 +1,25 @@
-"""OpenAPI schema additions: the error responses every operation can give.
+"""OpenAPI schema additions: input rules, error responses and links between operations.
 
-drf-spectacular documents the success response of each view. The errors come from one
-place, the exception handler, so they are documented in one place too: this hook adds the
-error envelope as a component and the error statuses each operation can answer.
+drf-spectacular documents each view's fields and success response. This module adds what
+it leaves out, so that the schema states every rule the server enforces (a client, or the
+contract test, can then tell valid input from invalid input by reading it):
+
+- the length limits of nested lists (an order's items), as ``minItems``/``maxItems``;
+- the pattern of amounts (``common.serializers.AmountField``), and that text input
+  never holds a NUL character;
+- the bounds of the query parameters (pages, numeric and date-time filters, search terms);
+- the error envelope and the error statuses each operation can answer, from one place
+  (the exception handler) documented in one place;
+- links from each create operation to the operations on the object it created, so a
+  client (and schemathesis' stateful phase) can follow create -> read/change/delete.
 """
 
 from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import Direction
+from rest_framework.settings import api_settings
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -32,6 +46,53 @@ ERROR_DESCRIPTIONS = {
     "415": "The body is not in a format the operation reads (JSON; multipart for uploads).",
     "429": "Too many requests; the details say how many seconds to wait.",
 }
+# Query parameters of the paginators: positive integers (a larger page size is capped).
+PAGE_PARAMETERS = {"page", "page_size"}
+# django-filter's NumberFilter refuses values above this (and says so in a 400).
+NUMBER_FILTER_MAXIMUM = 1e50
+# The date-time filters take real UTC offsets (-14:00 to +14:00) and instants that exist in
+# UTC (not before year 1, not after year 9999): PostgreSQL cannot compare with others.
+DATETIME_FILTER_PATTERN = (
+    r"^(?!0001-01-01T[^Zz]*\+)(?!9999-12-31T[^Zz]*-)"
+    r".*([Zz]|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$"
+)
+# Query parameters that are not filters: every other one is left out of the query when empty.
+NOT_FILTERS = {*PAGE_PARAMETERS, "cursor", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
+EMPTY = {"type": "string", "maxLength": 0}
+# DRF's CharField refuses NUL characters (PostgreSQL cannot store them) in any text input.
+NO_NUL_PATTERN = "^[^\\x00]*$"
+# A required text (``minLength``) is trimmed first, so it needs a character besides spaces.
+NO_NUL_NOT_BLANK_PATTERN = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# What a collection's path gains for one of its objects: /orders/ -> /orders/{id}/.
+DETAIL_SUFFIX = "{id}/"
+# The methods a link from a create operation leads to, on the created object's path.
+LINKED_METHODS = ("get", "patch", "put", "delete", "post")
+
+
+class ListLengthExtension(OpenApiSerializerFieldExtension):
+    """Document a nested list's ``min_length``/``max_length`` (spectacular leaves them out)."""
+
+    target_class = "rest_framework.serializers.ListSerializer"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> Any:
+        """Return the array schema spectacular builds, with the list's length limits."""
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)  # noqa: SLF001
+        if self.target.min_length is not None:
+            schema["minItems"] = self.target.min_length
+        if self.target.max_length is not None:
+            schema["maxItems"] = self.target.max_length
+        return schema
+
+
+class AmountFieldExtension(OpenApiSerializerFieldExtension):
+    """Document an ``AmountField`` as the string pattern it accepts."""
+
+    target_class = "common.serializers.AmountField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> Any:
+        """Return a decimal string that matches the field's pattern."""
+        return {"type": "string", "format": "decimal", "pattern": self.target.pattern}
 
 
 def _requires_authentication(operation: dict[str, Any]) -> bool:
@@ -60,24 +121,91 @@ def _error_statuses(path: str, operation: dict[str, Any]) -> list[str]:
     return [status for status, applies in statuses.items() if applies]
 
 
+def _add_error_responses(path: str, operation: dict[str, Any]) -> None:
+    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    responses = operation.setdefault("responses", {})
+    for status in _error_statuses(path, operation):
+        responses.setdefault(
+            status,
+            {
+                "description": ERROR_DESCRIPTIONS[status],
+                "content": {"application/json": {"schema": reference}},
+            },
+        )
+
+
+def _forbid_nul_characters(components: dict[str, Any]) -> None:
+    """Forbid NUL in the free-text properties of request bodies, as ``CharField`` does.
+
+    Passwords (write-only) are not trimmed, so a space is a character like any other.
+    """
+    for name, component in components.items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if prop.get("type") == "string" and not prop.keys() & {"format", "pattern", "enum"}:
+                blank = prop.get("minLength", 0) == 0 or prop.get("writeOnly", False)
+                prop["pattern"] = NO_NUL_PATTERN if blank else NO_NUL_NOT_BLANK_PATTERN
+
+
+def _bound_query_parameters(operation: dict[str, Any]) -> None:
+    for parameter in operation.get("parameters", []):
+        if parameter.get("in") != "query":
+            continue
+        schema = parameter["schema"]
+        if parameter.get("name") in PAGE_PARAMETERS:
+            schema["minimum"] = 1
+        elif parameter.get("name") == api_settings.SEARCH_PARAM:
+            # DRF's SearchFilter refuses NUL characters too.
+            schema["pattern"] = NO_NUL_PATTERN
+        elif schema.get("type") == "number":
+            schema.setdefault("maximum", NUMBER_FILTER_MAXIMUM)
+        elif schema.get("format") == "date-time":
+            schema.setdefault("pattern", DATETIME_FILTER_PATTERN)
+        if parameter["name"] not in NOT_FILTERS and schema.get("type") != "array":
+            # django-filter reads an empty value as "no filter" (as an HTML form sends it).
+            parameter["schema"] = {"anyOf": [schema, EMPTY]}
+
+
+def _add_links(paths: dict[str, Any]) -> None:
+    """Link each create (a POST answering 201 with an ``id``) to the created object's paths.
+
+    ``/orders/`` links to ``/orders/{id}/`` and to its actions (``/orders/{id}/cancel/``),
+    passing the new object's id from the response body.
+    """
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links = created.setdefault("links", {})
+        detail = path + DETAIL_SUFFIX
+        for other_path, other_operations in paths.items():
+            if not other_path.startswith(detail):
+                continue
+            for method in LINKED_METHODS:
+                operation_id = other_operations.get(method, {}).get("operationId")
+                if operation_id:
+                    links[operation_id] = {
+                        "operationId": operation_id,
+                        "parameters": {"id": "$response.body#/id"},
+                    }
+        if not links:
+            del created["links"]
+
+
 def add_error_responses(
     result: dict[str, Any],
     generator: Any,
     request: Any,
     public: bool,  # noqa: FBT001
 ) -> dict[str, Any]:
-    """Document the error envelope and each operation's error statuses (a spectacular hook)."""
+    """Add the error responses, input rules and links to the schema (a spectacular hook)."""
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
-    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
-    for path, operations in result.get("paths", {}).items():
+    _forbid_nul_characters(result["components"]["schemas"])
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
         for operation in operations.values():
-            responses = operation.setdefault("responses", {})
-            for status in _error_statuses(path, operation):
-                responses.setdefault(
-                    status,
-                    {
-                        "description": ERROR_DESCRIPTIONS[status],
-                        "content": {"application/json": {"schema": reference}},
-                    },
-                )
+            _add_error_responses(path, operation)
+            _bound_query_parameters(operation)
+    _add_links(paths)
     return result

@@ -4,9 +4,11 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.users.models import AVATAR_EXTENSIONS, AVATAR_MAX_BYTES, User
+from common.serializers import StrictCharField
 from common.validators import FileExtensionValidator, MaxFileSizeValidator
 
 
@@ -31,15 +33,15 @@ class UserRegistrationSerializer(serializers.Serializer):
     """Input for registration: the password is write-only and must be confirmed."""
 
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
-    password_confirm = serializers.CharField(
+    password = StrictCharField(write_only=True, trim_whitespace=False, max_length=128)
+    password_confirm = StrictCharField(
         write_only=True,
         trim_whitespace=False,
         max_length=128,
     )
-    first_name = serializers.CharField(max_length=150, required=False, default="")
-    last_name = serializers.CharField(max_length=150, required=False, default="")
-    phone_number = serializers.CharField(max_length=20, required=False, default="")
+    first_name = StrictCharField(max_length=150, required=False, default="")
+    last_name = StrictCharField(max_length=150, required=False, default="")
+    phone_number = StrictCharField(max_length=20, required=False, default="")
 
     def validate_email(self, value: str) -> str:
         """Normalise the address; whether it is taken is never said to the client."""
@@ -61,12 +63,19 @@ class UserRegistrationSerializer(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A new name", value={"first_name": "Ada", "last_name": "Lovelace"}, request_only=True
+        )
+    ],
+)
 class UserUpdateSerializer(serializers.Serializer):
     """Input for updating one's own profile; every field is optional."""
 
-    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    phone_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    first_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, allow_blank=True)
+    phone_number = StrictCharField(max_length=20, required=False, allow_blank=True)
 
 
 class AvatarSerializer(serializers.Serializer):

@@ -7,10 +7,12 @@ shape and limits; rules that need the database belong to the services.
 
 from typing import Any
 
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.orders.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Order, OrderItem, Product
 from apps.orders.services import DUPLICATE_PRODUCT
+from common.serializers import AmountField, StrictCharField
 
 MAX_ITEMS_PER_ORDER = 50
 MAX_QUANTITY_PER_ITEM = 1000
@@ -28,17 +30,25 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A lamp",
+            value={"name": "Desk lamp", "sku": "LAMP-01", "price": "24.90"},
+            request_only=True,
+        )
+    ],
+)
 class ProductCreateSerializer(serializers.Serializer):
     """Input for adding a product (staff only)."""
 
-    name = serializers.CharField(max_length=200)
-    sku = serializers.CharField(max_length=64)
-    price = serializers.DecimalField(
+    name = StrictCharField(max_length=200)
+    sku = StrictCharField(max_length=64)
+    price = AmountField(
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=MONEY_DECIMAL_PLACES,
-        min_value=0,
     )
-    description = serializers.CharField(
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -46,18 +56,20 @@ class ProductCreateSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(
+    examples=[OpenApiExample("A new price", value={"price": "19.90"}, request_only=True)],
+)
 class ProductUpdateSerializer(serializers.Serializer):
     """Input for changing a product (staff only); every field is optional."""
 
-    name = serializers.CharField(max_length=200, required=False)
-    sku = serializers.CharField(max_length=64, required=False)
-    price = serializers.DecimalField(
+    name = StrictCharField(max_length=200, required=False)
+    sku = StrictCharField(max_length=64, required=False)
+    price = AmountField(
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=MONEY_DECIMAL_PLACES,
-        min_value=0,
         required=False,
     )
-    description = serializers.CharField(
+    description = StrictCharField(
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -127,12 +139,24 @@ class OrderItemInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY_PER_ITEM)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Two of one product",
+            value={
+                "items": [{"product_id": "0b5c1e4e-9d7a-4a57-9a3c-1f7f2e8d6c10", "quantity": 2}],
+                "notes": "Please gift-wrap.",
+            },
+            request_only=True,
+        )
+    ],
+)
 class OrderCreateSerializer(serializers.Serializer):
     """Input for placing an order; prices are never taken from the client."""
 
     # The upper bound keeps one request from locking up a worker with a huge order.
     items = OrderItemInputSerializer(many=True, min_length=1, max_length=MAX_ITEMS_PER_ORDER)
-    notes = serializers.CharField(
+    notes = StrictCharField(
         max_length=NOTES_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -147,16 +171,26 @@ class OrderCreateSerializer(serializers.Serializer):
         return value
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("New notes", value={"notes": "Leave at the door."}, request_only=True)
+    ],
+)
 class OrderUpdateSerializer(serializers.Serializer):
     """Input for changing an order: only the notes are the customer's to change."""
 
-    notes = serializers.CharField(max_length=NOTES_MAX_LENGTH, allow_blank=True)
+    notes = StrictCharField(max_length=NOTES_MAX_LENGTH, allow_blank=True)
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample("A reason", value={"reason": "Ordered by mistake."}, request_only=True)
+    ],
+)
 class OrderCancelSerializer(serializers.Serializer):
     """Input for cancelling an order; the reason is optional."""
 
-    reason = serializers.CharField(
+    reason = StrictCharField(
         max_length=REASON_MAX_LENGTH,
         required=False,
         allow_blank=True,

@@ -1,14 +1,22 @@
 """Contract test: every operation in the OpenAPI schema, fed generated input, keeps its word.
 
-Schemathesis reads the schema the project serves, generates requests for every operation
-(valid ones and invalid ones), and sends them to the app in-process as the test user.
-Whatever the input, the API must never answer a server error; every status it answers
-must be documented (errors included, see ``common.schema``); and every answer must have
-the documented shape and content type. New endpoints are covered as soon as they appear in
-the schema.
+Schemathesis reads the schema the project serves and sends the app (in-process, as a
+signed-in staff user) requests generated from it in every phase it has: the schema's
+examples, coverage (the boundaries of each input: the shortest and longest strings, the
+smallest and largest numbers, missing fields, wrong types), fuzzing (random input), each of
+them with valid and invalid data, and stateful sequences that follow the schema's links
+(create an object, then read, change and delete it).
+
+Whatever the input, the API must never answer a server error; every status and answer must
+be documented (``common.schema`` documents the errors); input the schema calls invalid must
+be refused; input it calls valid must pass validation. New endpoints are covered as soon as
+they appear in the schema. The cases are the same on every run, and the test prints how
+many it sent.
 """
 
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -16,16 +24,152 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
+from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.auths import AuthContext
+from schemathesis.generation import GenerationMode
+from schemathesis.generation.meta import CoverageScenario
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from apps.users.models import User
+from apps.users.tests.factories import UserFactory
+from apps.users.tests.images import image_upload
+from common.schema import DETAIL_SUFFIX
 from common.tests.helpers import authorization_for
 
-# Enough cases per operation to reach the edges of each input, few enough to stay fast.
+# Random cases per operation and mode in the fuzzing phase; the coverage phase adds a
+# fixed set per input. Enough to reach the edges of each input, few enough to stay fast.
 CASES_PER_OPERATION = 10
+# Stateful scenarios (sequences of linked calls), and calls in each.
+SCENARIOS = 10
+STEPS_PER_SCENARIO = 6
+# Codes of the error envelope that mean "the input is malformed" (not a business rule).
+INPUT_ERROR_CODES = {"validation_error", "parse_error"}
+
+# The same cases on every run: a red build always means a changed API, never bad luck.
+HYPOTHESIS_SETTINGS = {
+    "deadline": None,
+    "derandomize": True,
+    "database": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
 
 # Read when the tests are collected: spectacular builds the schema without the database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+
+# What the tests sent, by phase and by kind of data, for the summary printed at the end.
+sent: Counter[tuple[str, str]] = Counter()
+operations: set[str] = set()
+
+
+# A real image for valid uploads: the schema can only say that a file is "binary".
+IMAGE = image_upload().read()
+
+
+def input_passes_validation(ctx: Any, response: Any, case: schemathesis.Case) -> None:
+    """Check that input the schema calls valid is never refused as malformed.
+
+    It may still break a business rule (an unknown product, an order already shipped):
+    that is a 400 with the rule's own code, which the schema cannot know in advance.
+    """
+    if not case.meta.generation.mode.is_positive or response.status_code != 400:
+        return
+    code = response.json()["error"]["code"]
+    assert code not in INPUT_ERROR_CODES, f"Valid input refused as {code}: {response.text}"
+
+
+# The user the cases are sent as: each test's own staff user (see ``staff``).
+signed_in: list[User] = []
+
+
+@schema.auth(refresh_interval=None)
+class SignedIn:
+    """Send every case as the current test's user, the way a client signs its requests.
+
+    Given as schemathesis auth, so the checks know the credentials and try each
+    operation without them too.
+    """
+
+    def get(self, case: schemathesis.Case, context: Any) -> str | None:
+        """Return the Authorization header of the test's user (none while collecting)."""
+        return authorization_for(signed_in[-1]) if signed_in else None
+
+    def set(self, case: schemathesis.Case, data: str, context: Any) -> None:
+        """Put the header on the case."""
+        case.headers = {**(case.headers or {}), "Authorization": data}
+
+
+def _is_positive(case: schemathesis.Case) -> bool:
+    """Tell whether the case is valid input.
+
+    Schemathesis can fail to negate an upload's body (any bytes are "binary") and then
+    sends it valid, described as valid ("Positive test case", "Valid object") but still
+    marked negative.
+    """
+    data = case.meta.phase.data
+    return (
+        case.meta.generation.mode.is_positive
+        or data.description == "Positive test case"
+        or getattr(data, "scenario", None) == CoverageScenario.VALID_OBJECT
+    )
+
+
+def _is_file(value: object) -> bool:
+    return isinstance(value, bytes) or isinstance(getattr(value, "data", None), bytes)
+
+
+def _prepare(case: schemathesis.Case) -> None:
+    """Sign the case in, count it, and send valid uploads as real images.
+
+    The schema only says that an upload is "binary".
+    """
+    # The coverage phase builds its cases without the auth, and some cases are built
+    # before their test starts (with the previous test's user, rolled back since). So
+    # every case is signed in here, unless it leaves its credentials out on purpose.
+    if not case.operation.schema.is_security_param_negated(case):
+        schema.auth.set(case, AuthContext(operation=case.operation, app=None))
+    operations.add(case.operation.label)
+    sent[case.meta.phase.name, case.meta.generation.mode] += 1
+    if _is_positive(case) and isinstance(case.body, dict):
+        case.body = {name: IMAGE if _is_file(value) else value for name, value in case.body.items()}
+
+
+def _validate(response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
+    """Run every check schemathesis has on the answer."""
+    if _is_positive(case):
+        case.meta.generation.mode = GenerationMode.POSITIVE
+    case.validate_response(
+        response,
+        # Replaced by ``input_passes_validation``: schema-valid input can break a rule.
+        excluded_checks=[positive_data_acceptance],
+        additional_checks=[input_passes_validation],
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _summary(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print what was sent once the module's tests are done (failures fail the tests)."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    by_phase = ", ".join(f"{phase} {mode}: {n}" for (phase, mode), n in sorted(sent.items()))
+    failed = request.session.testsfailed
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(
+            f"Contract test: {len(operations)} operations, {sum(sent.values())} cases "
+            f"({by_phase}); failed tests so far: {failed}",
+        )
+
+
+@pytest.fixture
+def staff(db: None) -> User:
+    """Return a staff user, who may call every operation of the schema, and sign in as it."""
+    user = UserFactory(is_staff=True)
+    signed_in.append(user)
+    return user
 
 
 @pytest.fixture(autouse=True)
@@ -44,20 +188,45 @@ def _keep_the_test_connection() -> Iterator[None]:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=CASES_PER_OPERATION,
-    deadline=None,
-    # The same cases on every run: a red build always means a changed API, never bad luck.
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@settings(max_examples=CASES_PER_OPERATION, **HYPOTHESIS_SETTINGS)
 @pytest.mark.django_db
-def test_every_operation_honours_the_schema(case: schemathesis.Case, user: User) -> None:
-    case.call_and_validate(
-        headers={"Authorization": authorization_for(user)},
-        # The input-side checks would judge the schema generator, not the API: the schema
-        # does not carry every input rule (a list's minimum length, a filter's range), and
-        # DRF coerces compatible values (5 for a string field) instead of refusing them.
-        excluded_checks=[negative_data_rejection, positive_data_acceptance],
+def test_every_operation_honours_the_schema(case: schemathesis.Case, staff: User) -> None:
+    _prepare(case)
+    _validate(case.call(), case)
+
+
+@pytest.mark.django_db
+def test_linked_operations_honour_the_schema(staff: User) -> None:
+    """Follow the schema's links: create objects, then read, change and delete them.
+
+    Without links (no example app: nothing is created at its own URL) there is nothing
+    to follow, and the test checks that no create operation lacks them.
+    """
+    paths = schema.raw_schema["paths"]
+    creates = [
+        path
+        for path, operations in paths.items()
+        if "201" in operations.get("post", {}).get("responses", {})
+        and any(other.startswith(path + DETAIL_SUFFIX) for other in paths)
+    ]
+    linked = [path for path in creates if "links" in paths[path]["post"]["responses"]["201"]]
+    assert linked == creates, "common.schema links every create to the created object"
+    if not linked:
+        return
+
+    class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case: schemathesis.Case) -> None:
+            _prepare(case)
+
+        def validate_response(self, response: Any, case: schemathesis.Case, **kwargs: Any) -> None:
+            kwargs.pop("additional_checks", None)
+            _validate(response, case, transport_kwargs=kwargs)
+
+    run_state_machine_as_test(
+        Scenario,
+        settings=settings(
+            max_examples=SCENARIOS,
+            stateful_step_count=STEPS_PER_SCENARIO,
+            **HYPOTHESIS_SETTINGS,
+        ),
     )

@@ -1,12 +1,13 @@
 """The pagination classes: page numbers with a capped page size, and cursors."""
 
 import pytest
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
-from common.pagination import CursorBasedPagination, StandardPagination
+from common.pagination import INVALID_PAGE_SIZE, CursorBasedPagination, StandardPagination
 
 factory = APIRequestFactory()
 
@@ -43,6 +44,15 @@ class TestStandardPagination:
         page = paginator.paginate_queryset(self.items, get("/items/?page_size=1000"))
 
         assert len(page) == 100
+
+    @pytest.mark.parametrize("page_size", ["abc", "0", "-5", "2.5", "", "\u0663"])
+    def test_a_page_size_that_is_not_a_positive_integer_is_refused(self, page_size: str) -> None:
+        paginator = StandardPagination()
+
+        with pytest.raises(ValidationError) as refused:
+            paginator.paginate_queryset(self.items, get(f"/items/?page_size={page_size}"))
+
+        assert refused.value.detail == {"page_size": [INVALID_PAGE_SIZE]}
 
 
 @pytest.mark.django_db

@@ -1,0 +1,58 @@
+"""The strict serializer fields: input only in the shape the schema describes."""
+
+from decimal import Decimal
+
+import pytest
+from rest_framework import serializers
+
+from common.serializers import AmountField, StrictCharField
+
+
+class Input(serializers.Serializer):
+    name = StrictCharField(max_length=20)
+    price = AmountField(max_digits=10, decimal_places=2)
+
+
+def errors(data: dict[str, object]) -> dict[str, list[str]]:
+    """Return the validation errors of ``data``, by field."""
+    serializer = Input(data=data)
+    assert not serializer.is_valid()
+    return serializer.errors
+
+
+def test_valid_input_is_read() -> None:
+    serializer = Input(data={"name": "Lamp", "price": "12.50"})
+
+    assert serializer.is_valid(), serializer.errors
+    assert serializer.validated_data == {"name": "Lamp", "price": Decimal("12.50")}
+
+
+@pytest.mark.parametrize("name", [5, 1.5, True, ["Lamp"]])
+def test_text_must_be_a_string(name: object) -> None:
+    assert errors({"name": name, "price": "1.00"}) == {"name": ["Not a valid string."]}
+
+
+@pytest.mark.parametrize(
+    "price",
+    [
+        12.5,
+        12,
+        "-1.00",
+        " 1.00",
+        "+1",
+        "1e2",
+        "1.",
+        ".5",
+        "1.005",
+        "123456789",
+        "",
+        "NaN",
+        "\u0661",
+    ],
+)
+def test_an_amount_is_a_string_of_digits(price: object) -> None:
+    assert set(errors({"name": "Lamp", "price": price})) == {"price"}
+
+
+def test_the_amount_pattern_follows_the_digits() -> None:
+    assert AmountField(max_digits=10, decimal_places=2).pattern == r"^\d{1,8}(\.\d{1,2})?$"
