@@ -8,10 +8,10 @@ empty result.
 import django_filters
 
 from apps.orders.models import Order, Product
-from common.filters import IsoDateTimeFilter
+from common.filters import FilterSet, IsoDateTimeFilter
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(FilterSet):
     """Filter orders by status (several allowed), creation time and total."""
 
     status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices)
@@ -27,7 +27,7 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["status", "created_after", "created_before", "min_amount", "max_amount"]
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(FilterSet):
     """Filter products by price range and, for staff who see them all, by ``is_active``."""
 
     min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from common.filters import BoundedIsoDateTimeField
+from common.filters import BooleanFilter, BoundedIsoDateTimeField, FilterSet, StrictBooleanField
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,34 @@ def test_still_refuses_what_is_not_a_date_time(value: str) -> None:
 
 def test_an_empty_value_is_no_filter() -> None:
     assert BoundedIsoDateTimeField(required=False).clean("") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("false", False), ("True", True), ("FALSE", False), ("", None), (None, None)],
+)
+def test_boolean_field_reads_true_false_and_nothing(
+    value: str | None, expected: bool | None
+) -> None:
+    assert StrictBooleanField(required=False).clean(value) is expected
+
+
+@pytest.mark.parametrize("value", ["null", "1", "yes", "on", "t"])
+def test_boolean_field_refuses_anything_else(value: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        StrictBooleanField(required=False).clean(value)
+
+    assert error.value.code == "invalid"
+
+
+def test_generated_boolean_filters_are_strict() -> None:
+    class UserFilter(FilterSet):
+        class Meta:
+            model = get_user_model()
+            fields = ["is_active"]
+
+    filters = UserFilter(data={"is_active": "null"}, queryset=get_user_model().objects.none())
+
+    assert isinstance(filters.filters["is_active"], BooleanFilter)
+    assert not filters.is_valid()
+    assert "is_active" in filters.errors
