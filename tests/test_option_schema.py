@@ -10,64 +10,28 @@ migrations (``makemigrations --check``) and ``migrate`` applies cleanly.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from copier import run_copy, run_update
-from plumbum import local
 
-from tests.conftest import BASE_ANSWERS, DEFAULT_COMBO, TEMPLATE_ROOT, project_env, run_in
+from tests.conftest import BASE_ANSWERS, DEFAULT_COMBO, project_env, run_in
+from tests.test_update import (  # noqa: F401 (_git_identity is an autouse fixture)
+    _git_identity,
+    commit_all,
+    copy_template,
+    git,
+)
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Template Tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "Template Tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
 USER_FIELD = "    gift_wrap = models.BooleanField(default=False)\n"
 FIELD_ANCHOR = "    cancellation_reason = models.TextField("
-
-
-def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` with a fixed identity and no signing; return its output."""
-    result = subprocess.run(
-        ["git", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_IDENTITY},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"git {' '.join(args)} failed:\n{result.stderr}"
-    return result.stdout
-
-
-def commit_all(repo: Path, message: str) -> None:
-    """Commit everything in ``repo``."""
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", message)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _git_identity() -> Iterator[None]:
-    """Give Copier's own git commits (in its temporary copies) an identity."""
-    with local.env(**GIT_IDENTITY):
-        yield
 
 
 @pytest.fixture(scope="module")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a git repository holding the working tree's template as one commit."""
     repo = tmp_path_factory.mktemp("template") / "copier-drf"
-    ignore = shutil.ignore_patterns("__pycache__", "*.py[co]", ".ruff_cache")
-    repo.mkdir()
-    shutil.copy2(TEMPLATE_ROOT / "copier.yml", repo)
-    for folder in ("extensions", "hooks", "template"):
-        shutil.copytree(TEMPLATE_ROOT / folder, repo / folder, ignore=ignore)
+    copy_template(repo)
     git(repo, "init", "-q")
     commit_all(repo, "The template as it is")
     return repo

@@ -81,6 +81,20 @@ def git(cwd: Path, *args: str) -> str:
     return result.stdout
 
 
+# What Copier reads of the template besides copier.yml (the extension reads requirements/).
+TEMPLATE_FOLDERS = ("extensions", "hooks", "requirements", "template")
+
+
+def copy_template(repo: Path) -> None:
+    """Copy the working tree's template (copier.yml and its folders) into ``repo``."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.py[co]", ".ruff_cache")
+    repo.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(TEMPLATE_ROOT / "copier.yml", repo)
+    for folder in TEMPLATE_FOLDERS:
+        shutil.rmtree(repo / folder, ignore_errors=True)
+        shutil.copytree(TEMPLATE_ROOT / folder, repo / folder, ignore=ignore)
+
+
 def commit_all(repo: Path, message: str) -> str:
     """Commit everything in ``repo`` and return the new commit's hash."""
     git(repo, "add", "-A")
@@ -145,11 +159,7 @@ def _git_identity() -> Iterator[None]:
 def releases(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a template repository tagged 1.0.0 (the working tree) and 2.0.0."""
     repo = tmp_path_factory.mktemp("releases") / "copier-drf"
-    ignore = shutil.ignore_patterns("__pycache__", "*.py[co]", ".ruff_cache")
-    repo.mkdir()
-    shutil.copy2(TEMPLATE_ROOT / "copier.yml", repo)
-    for folder in ("extensions", "hooks", "requirements", "template"):
-        shutil.copytree(TEMPLATE_ROOT / folder, repo / folder, ignore=ignore)
+    copy_template(repo)
     git(repo, "init", "-q")
     commit_all(repo, "Release 1.0.0")
     git(repo, "tag", "1.0.0")

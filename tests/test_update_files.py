@@ -26,6 +26,7 @@ from tests.test_update import (  # noqa: F401 (_git_identity is an autouse fixtu
     answers_of,
     commit_all,
     conflicts,
+    copy_template,
     edit,
     generate,
     git,
@@ -62,11 +63,7 @@ KEPT = ".copier-kept"
 def template_repo(root: Path) -> Path:
     """Return a git repository holding the working tree's template, tagged 1.0.0."""
     repo = root / "copier-drf"
-    ignore = shutil.ignore_patterns("__pycache__", "*.py[co]", ".ruff_cache")
-    repo.mkdir()
-    shutil.copy2(TEMPLATE_ROOT / "copier.yml", repo)
-    for folder in ("extensions", "hooks", "template"):
-        shutil.copytree(TEMPLATE_ROOT / folder, repo / folder, ignore=ignore)
+    copy_template(repo)
     git(repo, "init", "-q")
     commit_all(repo, "Release 1.0.0")
     git(repo, "tag", "1.0.0")

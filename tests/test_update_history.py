@@ -12,7 +12,6 @@ and say how to fetch it (they do not skip).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tests.test_update import (  # noqa: F401 (_git_identity is an autouse fixtu
     answers_of,
     commit_all,
     conflicts,
+    copy_template,
     generate,
     git,
     read,
@@ -58,11 +58,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert git(repo, "tag", "-l") == "", "a clone without tags: Copier falls back to commits"
     # Uncommitted work in the working tree is part of "now".
-    ignore = shutil.ignore_patterns("__pycache__", "*.py[co]", ".ruff_cache")
-    for folder in ("extensions", "hooks", "template"):
-        shutil.rmtree(repo / folder)
-        shutil.copytree(TEMPLATE_ROOT / folder, repo / folder, ignore=ignore)
-    shutil.copy2(TEMPLATE_ROOT / "copier.yml", repo)
+    copy_template(repo)
     git(repo, "add", "-A")
     if git(repo, "status", "--porcelain"):
         commit_all(repo, "Work in progress")
