@@ -7,7 +7,8 @@ installed). It uses only the standard library. The steps, in order:
 1. ``env``: write ``.env`` from ``.env.example`` with a fresh ``DJANGO_SECRET_KEY``.
 2. ``git``: ``git init`` and a first commit, unless already inside a git work tree.
 3. ``venv``: create ``.venv`` with the project's Python (``requires-python``) where the
-   machine has it, and install ``requirements/development.txt`` (uv or pip).
+   machine has it, install ``requirements/development.lock`` hash-checked (uv or pip) and
+   check the result; with an older Python, ``requirements/development.txt`` instead.
 4. ``migrate``: ``manage.py migrate --noinput`` (SQLite unless ``DATABASE_URL`` is set).
 5. ``test``: run the project's test suite with pytest.
 
@@ -44,7 +45,10 @@ KEY_VARIABLE = "DJANGO_SECRET_KEY"
 KEY_BYTES = 50
 KEY_MIN_UNIQUE_CHARACTERS = 5
 VENV_DIR = ".venv"
-REQUIREMENTS = "requirements/development.txt"
+# Every package pinned with its hashes, for the project's Python and later only.
+LOCK = "requirements/development.lock"
+# The version ranges the lock was cut from: what a Python older than the project's gets.
+RANGES = "requirements/development.txt"
 PYPROJECT = "pyproject.toml"
 
 GIT_FALLBACK_NAME = "copier-drf"
@@ -363,6 +367,8 @@ class Interpreter:
     path: str
     command: str
     version: tuple[int, int]
+    # What to install into .venv: the lock, unless this Python is older than the project's.
+    requirements: str = LOCK
     # Set when this Python is older than the project's requires-python: what to tell
     # (indented lines are commands).
     warning: tuple[str, ...] = ()
@@ -402,7 +408,8 @@ def choose_interpreter(project: Path) -> Interpreter:
     That is the Python running Copier when it is the version the project targets, else
     ``pythonX.Y`` from PATH, else a newer Python running Copier (it satisfies
     requires-python), else, with a warning, the older Python running Copier: the setup
-    goes on with what the machine has rather than stopping.
+    goes on with what the machine has rather than stopping, and installs the version
+    ranges, since the lock leaves out what only older Pythons need.
     """
     running = running_interpreter()
     wanted = required_python(project)
@@ -417,40 +424,49 @@ def choose_interpreter(project: Path) -> Interpreter:
         return running
     want = "{}.{}".format(*wanted)
     have = running.version_text
+    target = Interpreter(command, command, wanted)
+    rebuild = [item.manual for item in _venv_commands(use_uv=False, target=target)]
     warning = (
         f"Python {want} is not installed (no working python{want} on PATH), but the project "
         f"targets it: requires-python in {PYPROJECT}, the Dockerfile and CI say {want}. "
         f"{VENV_DIR} uses Python {have}, the one running this setup, so code that needs {want} "
-        f"will fail there. Either install Python {want} and rebuild {VENV_DIR}:",
-        f"    rm -rf {VENV_DIR} && python{want} -m venv {VENV_DIR} && "
-        f"{_venv_python_str()} -m pip install -r {REQUIREMENTS}",
+        f"will fail there. It also gets the version ranges of {RANGES}, not the hash-checked "
+        f"pins of {LOCK}: the lock covers Python {want} and later only. "
+        f"Either install Python {want} and rebuild {VENV_DIR}:",
+        f"    rm -rf {VENV_DIR} && {' && '.join(rebuild)}",
         f"or make the project target Python {have} (with your work committed):",
         f"    copier update --trust --defaults --data python_version={have}",
     )
-    return Interpreter(running.path, running.command, running.version, warning)
+    return Interpreter(running.path, running.command, running.version, RANGES, warning)
 
 
 def _venv_commands(
-    *, use_uv: bool, create: bool, interpreter: Interpreter | None = None
+    *, use_uv: bool, create: bool = True, target: Interpreter | None = None
 ) -> list[Command]:
-    """Return the commands that create ``.venv`` (if ``create``) and install into it."""
+    """Return the commands that create ``.venv`` (if ``create``), fill it and check it."""
     python = _venv_python_str()
     # uv is given the interpreter explicitly: left to itself, it would download one
     # matching the project's requires-python when the machine lacks it.
-    chosen = interpreter or running_interpreter()
+    chosen = target or running_interpreter()
     if use_uv:
         creation = Command(
             ("uv", "venv", "--python", chosen.path, VENV_DIR),
             manual_form=f"uv venv --python {chosen.command} {VENV_DIR}",
         )
-        install = Command(("uv", "pip", "install", "--python", python, "-r", REQUIREMENTS))
+        pip: tuple[str, ...] = ("uv", "pip")
+        into: tuple[str, ...] = ("--python", python)
     else:
         creation = Command(
             (chosen.path, "-m", "venv", VENV_DIR),
             manual_form=f"{chosen.command} -m venv {VENV_DIR}",
         )
-        install = Command((python, "-m", "pip", "install", "-r", REQUIREMENTS))
-    return [creation, install] if create else [install]
+        pip, into = (python, "-m", "pip"), ()
+    # The lock lists every package with its hashes: install exactly those files, nothing
+    # resolved on the way, then check that no dependency is missing.
+    exact = ("--require-hashes", "--no-deps") if chosen.requirements == LOCK else ()
+    install = Command((*pip, "install", *into, *exact, "-r", chosen.requirements))
+    check = Command((*pip, "check", *into))
+    return [creation, install, check] if create else [install, check]
 
 
 def _planned_venv_commands(project: Path, interpreter: Interpreter) -> list[Command]:
@@ -458,12 +474,12 @@ def _planned_venv_commands(project: Path, interpreter: Interpreter) -> list[Comm
     return _venv_commands(
         use_uv=shutil.which("uv") is not None,
         create=not (project / VENV_DIR).exists(),
-        interpreter=interpreter,
+        target=interpreter,
     )
 
 
 def step_venv(project: Path) -> Outcome:
-    """Create ``.venv`` unless it exists, then install the development requirements."""
+    """Create ``.venv`` unless it exists, then install and check the development requirements."""
     existed = (project / VENV_DIR).exists()
     interpreter = choose_interpreter(project)
     commands = _planned_venv_commands(project, interpreter)
@@ -476,8 +492,11 @@ def step_venv(project: Path) -> Outcome:
     run_commands(commands, project)
     tool = "uv" if commands[-1].argv[0] == "uv" else "pip"
     if existed:
-        return Outcome(detail=f"{tool}; reused the existing {VENV_DIR}")
-    return Outcome(detail=f"{tool}; Python {interpreter.version_text}", warning=interpreter.warning)
+        return Outcome(detail=f"{tool}; reused the existing {VENV_DIR}; {interpreter.requirements}")
+    return Outcome(
+        detail=f"{tool}; Python {interpreter.version_text}; {interpreter.requirements}",
+        warning=interpreter.warning,
+    )
 
 
 def manual_venv(project: Path) -> list[str]:
@@ -515,7 +534,7 @@ STEPS: tuple[Step, ...] = (
     Step("git", "Creating a git repository with a first commit", step_git, manual_git),
     Step(
         "venv",
-        f"Creating {VENV_DIR} and installing {REQUIREMENTS}",
+        f"Creating {VENV_DIR} and installing the development requirements",
         step_venv,
         manual_venv,
     ),
@@ -543,7 +562,7 @@ def manual_commands(*, include_git: bool = False) -> list[str]:
     after-copy message shows them when the setup task is switched off or skipped.
     """
     planned = _git_commands() if include_git else []
-    planned += _venv_commands(use_uv=False, create=True)
+    planned += _venv_commands(use_uv=False)
     planned += [_migrate_command(), _test_command()]
     return [*manual_env(), *(command.manual for command in planned)]
 
@@ -566,7 +585,8 @@ def report_warning(lines: Sequence[str]) -> None:
             _say(line, stream=sys.stderr)
             continue
         text = f"Warning: {line}" if index == 0 else line
-        for wrapped in textwrap.wrap(text, width=WARNING_WIDTH):
+        # Paths and words like hash-checked stay whole, so they can be copied and searched.
+        for wrapped in textwrap.wrap(text, width=WARNING_WIDTH, break_on_hyphens=False):
             _say(f"{PREFIX} {wrapped}", stream=sys.stderr)
 
 

@@ -20,7 +20,7 @@ KEPT_DIR = ".copier-kept"  # where keep_removed_edits.py puts removed files
 CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|>>>>>>>)( |$)", re.MULTILINE)
 ENV_NAME = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
 MIGRATION = re.compile(r"(^|/)migrations/\d{4}_\w+\.py$")
-REQUIREMENTS = re.compile(r"^(requirements/.*\.txt|pyproject\.toml)$")
+REQUIREMENTS = re.compile(r"^(requirements/.*\.(txt|lock)|pyproject\.toml)$")
 
 
 @dataclass
@@ -129,7 +129,8 @@ def render(report: Report) -> str:
         lines += _section(
             "- changed requirements:",
             report.requirements,
-            "`python -m pip install -r requirements/development.txt`",
+            "`python -m pip install --require-hashes --no-deps -r requirements/development.lock`"
+            " then `python -m pip check`",
         )
     if len(lines) == 1:
         lines.append("- no conflicts, no new variables, migrations or requirements")

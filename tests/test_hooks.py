@@ -19,6 +19,7 @@ from types import ModuleType
 
 import copier
 import pytest
+import yaml
 
 from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT
 
@@ -141,6 +142,7 @@ def project(tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> P
     root = tmp_path / "project"
     (root / "requirements").mkdir(parents=True)
     (root / "requirements" / "development.txt").write_text("")
+    (root / "requirements" / "development.lock").write_text("")
     (root / ".env.example").write_text(ENV_EXAMPLE)
     (root / ".gitignore").write_text(".env\n.venv/\n*.log\n")
     (root / "manage.py").write_text(FAKE_MANAGE)
@@ -329,12 +331,13 @@ def test_venv_step_uses_uv_and_inherits_the_environment(
 
     outcome = setup.step_venv(project)
 
-    assert outcome.render() == f"done (uv; Python {RUNNING})"
+    assert outcome.render() == f"done (uv; Python {RUNNING}; requirements/development.lock)"
     assert outcome.warning == ()
     assert (project / "uv-calls.log").read_text().splitlines() == [
         f"venv --python {sys.executable} .venv | https://mirror.invalid/simple",
-        "pip install --python .venv/bin/python -r requirements/development.txt"
-        " | https://mirror.invalid/simple",
+        "pip install --python .venv/bin/python --require-hashes --no-deps"
+        " -r requirements/development.lock | https://mirror.invalid/simple",
+        "pip check --python .venv/bin/python | https://mirror.invalid/simple",
     ]
 
 
@@ -350,6 +353,7 @@ def test_interpreter_is_the_running_one_when_it_is_the_projects(project: Path) -
     interpreter = setup.choose_interpreter(project)
 
     assert (interpreter.path, interpreter.command) == (sys.executable, "python3")
+    assert interpreter.requirements == "requirements/development.lock"
     assert interpreter.warning == ()
 
 
@@ -381,6 +385,7 @@ def test_a_shim_of_a_python_that_is_not_installed_is_not_used(project: Path, bin
     interpreter = setup.choose_interpreter(project)
 
     assert interpreter.path == sys.executable
+    assert interpreter.requirements == "requirements/development.txt"
     assert interpreter.warning[0].startswith("Python 3.99 is not installed")
 
 
@@ -390,6 +395,7 @@ def test_a_newer_running_python_satisfies_an_older_target(project: Path) -> None
     interpreter = setup.choose_interpreter(project)
 
     assert interpreter.path == sys.executable
+    assert interpreter.requirements == "requirements/development.lock"
     assert interpreter.warning == ()
 
 
@@ -399,7 +405,11 @@ def test_missing_python_version_is_reported_and_the_running_one_used(
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    """The project targets a Python the machine lacks: say so, build .venv anyway."""
+    """The project targets a Python the machine lacks: say so, build .venv from the ranges.
+
+    The lock pins packages for the project's Python and later only: what an older Python
+    needs besides may be missing from it.
+    """
     _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
@@ -410,17 +420,30 @@ def test_missing_python_version_is_reported_and_the_running_one_used(
     out, err = capfd.readouterr()
     assert status == 0, out + err
     assert (
-        "[copier-drf] Creating .venv and installing requirements/development.txt"
-        f" ... done (uv; Python {RUNNING})\n" in out
+        "[copier-drf] Creating .venv and installing the development requirements"
+        f" ... done (uv; Python {RUNNING}; requirements/development.txt)\n" in out
     )
     calls = (project / "uv-calls.log").read_text().splitlines()
-    assert calls[0].startswith(f"venv --python {sys.executable} .venv")
+    assert [call.split(" | ")[0] for call in calls] == [
+        f"venv --python {sys.executable} .venv",
+        "pip install --python .venv/bin/python -r requirements/development.txt",
+        "pip check --python .venv/bin/python",
+    ]
     assert (
         "[copier-drf] Warning: Python 3.99 is not installed (no working python3.99 on PATH)" in err
     )
     prose = " ".join(err.replace("[copier-drf]", "").split())
     assert f".venv uses Python {RUNNING}, the one running this setup" in prose
-    assert "    rm -rf .venv && python3.99 -m venv .venv && " in err
+    assert (
+        "It also gets the version ranges of requirements/development.txt, not the hash-checked"
+        " pins of requirements/development.lock: the lock covers Python 3.99 and later only."
+        in prose
+    )
+    assert (
+        "    rm -rf .venv && python3.99 -m venv .venv && .venv/bin/python -m pip install"
+        " --require-hashes --no-deps -r requirements/development.lock"
+        " && .venv/bin/python -m pip check\n" in err
+    )
     assert f"    copier update --trust --defaults --data python_version={RUNNING}\n" in err
     # The warning comes right after the venv step's status, before the next step.
     assert out.index("Creating .venv") < out.index("Applying database migrations")
@@ -442,8 +465,9 @@ def test_default_render_and_its_venv_agree_on_the_python_version(
         vcs_ref="HEAD",
         quiet=True,
     )
-    # Only the interpreter is under test: skip downloading the requirements.
-    (project / "requirements" / "development.txt").write_text("")
+    # Only the interpreter and the requirements file are under test: download nothing.
+    assert "--hash=sha256:" in (project / "requirements" / "development.lock").read_text()
+    (project / "requirements" / "development.lock").write_text("")
 
     outcome = setup.step_venv(project)
 
@@ -464,6 +488,7 @@ def test_default_render_and_its_venv_agree_on_the_python_version(
     assert venv_version == RUNNING
     assert "{}.{}".format(*required) == RUNNING
     assert images == {RUNNING}
+    assert outcome.render() == f"done (pip; Python {RUNNING}; requirements/development.lock)"
     assert outcome.warning == ()
 
 
@@ -476,10 +501,12 @@ def test_venv_step_never_recreates_an_existing_venv(
 
     outcome = setup.step_venv(project)
 
-    assert outcome.render() == "done (uv; reused the existing .venv)"
+    assert outcome.render() == "done (uv; reused the existing .venv; requirements/development.lock)"
     calls = (project / "uv-calls.log").read_text().splitlines()
     assert [call.split(" | ")[0] for call in calls] == [
-        "pip install --python .venv/bin/python -r requirements/development.txt"
+        "pip install --python .venv/bin/python --require-hashes --no-deps"
+        " -r requirements/development.lock",
+        "pip check --python .venv/bin/python",
     ]
     assert marker.read_text() == "x"
     assert wrapper_venv.exists()
@@ -493,7 +520,9 @@ def test_venv_step_refuses_a_broken_existing_venv(project: Path) -> None:
 
     assert "has no .venv/bin/python" in failure.value.reason
     assert failure.value.rerun == [
-        ".venv/bin/python -m pip install -r requirements/development.txt"
+        ".venv/bin/python -m pip install --require-hashes --no-deps"
+        " -r requirements/development.lock",
+        ".venv/bin/python -m pip check",
     ]
     assert list((project / ".venv").iterdir()) == []
 
@@ -502,7 +531,10 @@ def test_failing_install_stops_and_explains(
     project: Path, offline_pip: None, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A real pip install against an unreachable index: the pip path end to end."""
-    (project / "requirements" / "development.txt").write_text("six==1.16.0\n")
+    (project / "requirements" / "development.lock").write_text(
+        "six==1.16.0 \\\n"
+        "    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n"
+    )
     before = _snapshot(project)
 
     status = setup.main([])
@@ -513,22 +545,24 @@ def test_failing_install_stops_and_explains(
     assert "[copier-drf] Writing .env with a fresh secret key ... done\n" in out
     assert "[copier-drf] Creating a git repository with a first commit ... done\n" in out
     assert (
-        "[copier-drf] Creating .venv and installing requirements/development.txt ... failed\n"
+        "[copier-drf] Creating .venv and installing the development requirements ... failed\n"
         in out
     )
     assert "Applying database migrations" not in out
     assert not (project / "manage-calls.log").exists()
     assert "Setup step 'venv' failed" in err
     assert (
-        "`.venv/bin/python -m pip install -r requirements/development.txt` exited with code 1"
-        in err
+        "`.venv/bin/python -m pip install --require-hashes --no-deps"
+        " -r requirements/development.lock` exited with code 1" in err
     )
     assert "six" in err  # the tail of pip's output
     assert "still in place" in err
     rerun = err.split("then run:\n", 1)[1].split("\n")
     assert [line.strip() for line in rerun if line.strip()] == [
         f"cd {project}",
-        ".venv/bin/python -m pip install -r requirements/development.txt",
+        ".venv/bin/python -m pip install --require-hashes --no-deps"
+        " -r requirements/development.lock",
+        ".venv/bin/python -m pip check",
         ".venv/bin/python manage.py migrate --noinput",
         ".venv/bin/python -m pytest",
     ]
@@ -561,8 +595,8 @@ def test_full_setup_runs_every_step_in_order(
     assert status_lines == [
         "[copier-drf] Writing .env with a fresh secret key ... done",
         "[copier-drf] Creating a git repository with a first commit ... done",
-        "[copier-drf] Creating .venv and installing requirements/development.txt"
-        f" ... done (uv; Python {RUNNING})",
+        "[copier-drf] Creating .venv and installing the development requirements"
+        f" ... done (uv; Python {RUNNING}; requirements/development.lock)",
         "[copier-drf] Applying database migrations ... done",
         "[copier-drf] Running the test suite: .venv/bin/python -m pytest",
         "[copier-drf] Running the test suite ... done",
@@ -577,7 +611,7 @@ def test_full_setup_runs_every_step_in_order(
     out, _err = capfd.readouterr()
     assert "Writing .env with a fresh secret key ... skipped (.env already exists)" in out
     assert "skipped (already inside a git repository)" in out
-    assert "done (uv; reused the existing .venv)" in out
+    assert "done (uv; reused the existing .venv; requirements/development.lock)" in out
     assert (project / ".env").read_bytes() == env_before
     assert _git(project, "log", "--oneline").count("\n") == 1
 
@@ -716,6 +750,19 @@ def test_manual_commands_match_what_the_pip_path_runs(project: Path) -> None:
     assert setup.manual_commands()[0] == "cp .env.example .env"
     assert "python3 -m venv .venv" in setup.manual_commands()
     assert setup.manual_commands(include_git=True)[2:5] == setup.manual_git(project)
+
+
+def test_after_copy_message_lists_the_manual_commands() -> None:
+    """copier.yml's hand-setup text runs what the setup step runs with pip."""
+    message = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["_message_after_copy"]
+    listed = [line.strip() for line in message.splitlines() if line.startswith("    ")]
+
+    # The key is explained in words there; every command after it is the same.
+    assert listed[2:] == setup.manual_commands()[2:]
+    assert listed[3] == (
+        ".venv/bin/python -m pip install --require-hashes --no-deps"
+        " -r requirements/development.lock"
+    )
 
 
 def test_script_runs_by_path_from_the_project(project: Path, wrapper_venv: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -62,6 +63,25 @@ def test_copy_runs_setup_and_ends_with_a_green_suite(tmp_path: Path) -> None:
         assert line in output, output[-5000:]
     assert " passed" in output
     project = tmp_path / "project"
+    # The lock pins packages for the project's Python and later; an older Python (the
+    # one running the tests, when the project's is not installed) gets the ranges.
+    venv_version = subprocess.run(
+        [str(project / ".venv/bin/python"), "-c", "import sys; print(*sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    target = BASE_ANSWERS["python_version"].split(".")
+    older = tuple(map(int, venv_version)) < tuple(map(int, target))
+    installed = "requirements/development.txt" if older else "requirements/development.lock"
+    venv_line = re.search(
+        r"^\[copier-drf\] Creating \.venv and installing the development requirements"
+        r" \.\.\. done \((uv|pip); Python ([\d.]+); (\S+)\)$",
+        output,
+        re.MULTILINE,
+    )
+    assert venv_line is not None, output[-5000:]
+    assert venv_line.group(2, 3) == (".".join(venv_version), installed)
     assert "DJANGO_SECRET_KEY=change-me" not in (project / ".env").read_text()
     assert (project / ".venv").is_dir()
     assert (project / ".git").is_dir()

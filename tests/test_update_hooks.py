@@ -183,11 +183,13 @@ def test_has_conflict(relative: str, content: bytes, *, expected: bool) -> None:
 def test_collect_finds_everything_that_needs_attention(project: Path) -> None:
     (project / "requirements").mkdir()
     (project / "requirements/base.txt").write_text("django\n", encoding="utf-8")
+    (project / "requirements/development.lock").write_text("django==5.2\n", encoding="utf-8")
     (project / ".env.example").write_text("DJANGO_DEBUG=true\n", encoding="utf-8")
     (project / ".env").write_text("DJANGO_DEBUG=true\n", encoding="utf-8")
     commit_all(project, "More files")
     # What an update leaves behind.
     (project / "requirements/base.txt").write_text("django\ncelery\n", encoding="utf-8")
+    (project / "requirements/development.lock").write_text("django==5.2.1\n", encoding="utf-8")
     (project / ".env.example").write_text("DJANGO_DEBUG=true\nREDIS_URL=\n", encoding="utf-8")
     (project / "apps/orders/migrations").mkdir(parents=True)
     (project / "apps/orders/migrations/0003_order_note.py").write_text("", encoding="utf-8")
@@ -202,14 +204,14 @@ def test_collect_finds_everything_that_needs_attention(project: Path) -> None:
     assert report.kept == [".copier-kept/config/celery.py"]
     assert report.missing_env == ["REDIS_URL"]
     assert report.migrations == ["apps/orders/migrations/0003_order_note.py"]
-    assert report.requirements == ["requirements/base.txt"]
+    assert report.requirements == ["requirements/base.txt", "requirements/development.lock"]
     notice = update_notice.render(report)
     for expected in (
         "conflicts to resolve",
         ".copier-kept/config/celery.py",
         "REDIS_URL",
         "python manage.py migrate",
-        "pip install -r requirements/development.txt",
+        "pip install --require-hashes --no-deps -r requirements/development.lock",
     ):
         assert expected in notice
 
