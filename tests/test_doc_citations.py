@@ -21,6 +21,9 @@ MARKDOWN_LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 # A path in backticks: folders separated by "/", or a file name with an extension.
 QUOTED_PATH = re.compile(r"^\.?[\w-]+(?:[./][\w.-]+)*/?$")
+# Folders that tools create in the project later: `copier update` keeps removed edits in
+# .copier-kept/, the setup step makes .venv/, Django writes media/ and staticfiles/.
+CREATED_LATER = frozenset({".copier-kept", ".venv", "media", "staticfiles"})
 PATH_SUFFIXES = (".py", ".md", ".txt", ".toml", ".yml", ".yaml", ".cfg", ".ini", ".html")
 MARKDOWN_FILE = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)\b")
 GUIDE_CITATION = re.compile(
@@ -32,6 +35,8 @@ GUIDE_CITATION = re.compile(
 def _is_project_path(text: str) -> bool:
     """Tell a quoted project path (``config/urls.py``) from code, URLs and placeholders."""
     if not QUOTED_PATH.match(text) or text.startswith("/"):
+        return False
+    if text.split("/", 1)[0] in CREATED_LATER:
         return False
     return "/" in text and (text.endswith("/") or text.endswith(PATH_SUFFIXES))
 

@@ -23,7 +23,7 @@ DOT_ENV_VALUES = {
 
 # The keys of base's REST_FRAMEWORK that production may change; it must keep all others.
 PRODUCTION_DRF_CHANGES = {"DEFAULT_RENDERER_CLASSES", "NUM_PROXIES"}
-# check --deploy warnings production silences, each for a reason in docs/deviations.md.
+# check --deploy warnings production silences; docs/architecture.md (HSTS) says why.
 SILENCED_IN_PRODUCTION = ["security.W005", "security.W021"]
 
 
