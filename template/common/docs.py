@@ -3,7 +3,7 @@
 Reading the docs must not spend the API's anonymous rate: a Swagger UI page load is two
 requests (page and schema), so under the shared rate it would lock itself out after a few
 dozen loads. The docs views count against the ``docs`` throttle scope instead
-(``DJANGO_DOCS_THROTTLE_RATE``), and ``settings.API_DOCS_PUBLIC`` decides whether anyone may
+(``DJANGO_THROTTLE_DOCS``), and ``settings.API_DOCS_PUBLIC`` decides whether anyone may
 read them or only staff (production reads it from ``DJANGO_API_DOCS_PUBLIC``).
 """
 

@@ -138,7 +138,7 @@ class TestProductionSettings:
         self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.delenv("DJANGO_API_DOCS_PUBLIC", raising=False)
-        monkeypatch.delenv("DJANGO_DOCS_THROTTLE_RATE", raising=False)
+        monkeypatch.delenv("DJANGO_THROTTLE_DOCS", raising=False)
 
         production = load_settings("production")
 
@@ -150,7 +150,7 @@ class TestProductionSettings:
         self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         monkeypatch.setenv("DJANGO_API_DOCS_PUBLIC", "false")
-        monkeypatch.setenv("DJANGO_DOCS_THROTTLE_RATE", "1000/hour")
+        monkeypatch.setenv("DJANGO_THROTTLE_DOCS", "1000/hour")
 
         production = load_settings("production")
 
