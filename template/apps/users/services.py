@@ -91,7 +91,9 @@ def user_update(
     for field in updated:
         setattr(user, field, changes[field])
     if updated:
-        user.full_clean()
+        # Validate what changes only: checking the avatar too would read its size from
+        # storage, and a concurrent request may just have replaced (deleted) that file.
+        user.full_clean(exclude={field.name for field in user._meta.fields} - set(updated))
         user.save(update_fields=[*updated, "updated_at"])
     return user
 

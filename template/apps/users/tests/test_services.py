@@ -111,6 +111,22 @@ class TestUserUpdate:
         assert user.phone_number == ""
         assert user.last_name == last_name
 
+    def test_ignores_an_avatar_file_gone_from_storage(self, user: User) -> None:
+        # Another request replaced the avatar meanwhile and deleted this file.
+        user_set_avatar(user=user, avatar=image_upload())
+        default_storage.delete(user.avatar.name)
+
+        user_update(user=user, first_name="Grace")
+
+        user.refresh_from_db()
+        assert user.first_name == "Grace"
+
+    def test_still_validates_the_changed_fields(self, user: User) -> None:
+        with pytest.raises(ValidationError) as error:
+            user_update(user=user, first_name="x" * 151)
+
+        assert "first_name" in error.value.message_dict
+
     def test_without_changes_does_not_save(self, user: User) -> None:
         updated_at = user.updated_at
 
