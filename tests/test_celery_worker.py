@@ -210,6 +210,31 @@ def _celery_worker(
                 pytest.fail(f"The worker ignored SIGTERM; killed it. Log:\n{log.read_text()}")
 
 
+def _assert_sent_and_recorded(
+    redis_client: redis.Redis,
+    postgres_url: str,
+    order_id: str,
+    *,
+    log: Path,
+    what: str,
+) -> None:
+    """Wait for the one task result: it must be "sent", and the order must record the time."""
+    results = _wait_for(
+        lambda: [r for r in _task_results(redis_client) if r["status"] in FINAL_STATES],
+        timeout=TASK_TIMEOUT,
+        what=what,
+        log=log,
+    )
+    assert [(r["status"], r["result"]) for r in results] == [("SUCCESS", "sent")], results
+    with psycopg.connect(postgres_url) as connection:
+        row = connection.execute(
+            "SELECT confirmation_sent_at FROM orders_order WHERE id = %s",
+            (order_id,),
+        ).fetchone()
+    assert row is not None
+    assert row[0] is not None, f"no confirmation_sent_at after {what}"
+
+
 def _task_results(client: redis.Redis) -> list[dict[str, Any]]:
     return [json.loads(client.get(key)) for key in client.scan_iter("celery-task-meta-*")]
 
@@ -240,20 +265,13 @@ def test_a_worker_sends_the_order_confirmation(
         assert placed["eager"] is False, "with REDIS_URL set, tasks must go to the broker"
         order_id = placed["order_id"]
 
-        results = _wait_for(
-            lambda: [r for r in _task_results(redis_client) if r["status"] in FINAL_STATES],
-            timeout=TASK_TIMEOUT,
-            what="the worker to finish send_order_confirmation",
+        _assert_sent_and_recorded(
+            redis_client,
+            postgres_url,
+            order_id,
             log=log,
+            what="the worker to finish send_order_confirmation",
         )
-        assert [(r["status"], r["result"]) for r in results] == [("SUCCESS", "sent")], results
-        with psycopg.connect(postgres_url) as connection:
-            row = connection.execute(
-                "SELECT confirmation_sent_at FROM orders_order WHERE id = %s",
-                (order_id,),
-            ).fetchone()
-        assert row is not None
-        assert row[0] is not None, "the worker did not record that the e-mail was sent"
 
         script = RUN_TASKS_AGAIN.format(order_id=order_id, timeout=TASK_TIMEOUT)
         again = _last_json_line(
@@ -349,20 +367,13 @@ def test_a_task_whose_worker_is_killed_runs_again(
         assert locked is not None
         os.kill(stuck, signal.SIGKILL)
 
-        results = _wait_for(
-            lambda: [r for r in _task_results(redis_client) if r["status"] in FINAL_STATES],
-            timeout=TASK_TIMEOUT,
-            what="a worker process to run the task again",
+        _assert_sent_and_recorded(
+            redis_client,
+            postgres_url,
+            order_id,
             log=log,
+            what="a worker process to run the task again",
         )
-        assert [(r["status"], r["result"]) for r in results] == [("SUCCESS", "sent")], results
-        with psycopg.connect(postgres_url) as connection:
-            row = connection.execute(
-                "SELECT confirmation_sent_at FROM orders_order WHERE id = %s",
-                (order_id,),
-            ).fetchone()
-        assert row is not None
-        assert row[0] is not None, "the task ran again but did not record the e-mail"
 
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=WORKER_STOP_TIMEOUT) == 0, log.read_text()

@@ -186,8 +186,8 @@ def generate(releases: Path, destination: Path, vcs_ref: str, **answers: Any) ->
     return destination
 
 
-def update(project: Path, vcs_ref: str = "2.0.0", **data: Any) -> None:
-    """Run `copier update` on ``project`` (inline conflicts, Copier's default)."""
+def update(project: Path, vcs_ref: str = "2.0.0", conflict: str = "inline", **data: Any) -> None:
+    """Run `copier update` on ``project`` the way the docs tell users to (tasks skipped)."""
     run_update(
         str(project),
         data=data,
@@ -196,7 +196,7 @@ def update(project: Path, vcs_ref: str = "2.0.0", **data: Any) -> None:
         overwrite=True,
         unsafe=True,
         skip_tasks=True,
-        conflict="inline",
+        conflict=conflict,
         quiet=True,
     )
 

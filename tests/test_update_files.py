@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from copier import run_recopy, run_update
+from copier import run_recopy
 from copier.errors import InteractiveSessionError
 
 from tests.conftest import DEFAULT_COMBO, TEMPLATE_ROOT
@@ -31,6 +31,7 @@ from tests.test_update import (  # noqa: F401 (_git_identity is an autouse fixtu
     generate,
     git,
     read,
+    update,
 )
 
 OLD_PATH, NEW_PATH = "common/pagination.py", "common/paging.py"
@@ -93,24 +94,6 @@ def cut_rename_release(repo: Path, *, with_helper: bool = True) -> None:
         add_migration(repo, MOVE_MIGRATION)
     commit_all(repo, "Release 2.0.0: common/paging.py")
     git(repo, "tag", "2.0.0")
-
-
-def update(project: Path, vcs_ref: str, conflict: str = "inline", **data: Any) -> None:
-    """Run `copier update` the way the docs tell users to (tasks skipped: not under test)."""
-    run_update(
-        str(project),
-        data=data,
-        vcs_ref=vcs_ref,
-        defaults=True,
-        overwrite=True,
-        unsafe=True,
-        skip_tasks=True,
-        conflict=conflict,
-        quiet=True,
-    )
-
-
-# -- item: a release renames a file the user edited -----------------------------------
 
 
 def test_release_that_moves_a_file_carries_the_users_edits(tmp_path: Path) -> None:
