@@ -1,9 +1,11 @@
 """Time rendering the default project, and cookiecutter-django's default project in the same run.
 
 Usage: python bench/render.py [--runs N] [--cookiecutter-django PATH] [--cookiecutter COMMAND]
+                              [--template PATH]
 
-Ours: `copier copy --skip-tasks --defaults --trust --vcs-ref HEAD` of this template, with
-project_name set (Copier adds uncommitted changes to HEAD, with a warning, which adds time).
+Ours: `copier copy --skip-tasks --defaults --trust --vcs-ref HEAD` of this template (or of
+the checkout `--template` names, to compare with another commit), with project_name set.
+Copier adds uncommitted changes to HEAD, with a warning, which adds time: commit first.
 With `--cookiecutter-django` (a checkout of cookiecutter/cookiecutter-django), also
 `cookiecutter --no-input` of it, the runs of the two interleaved so both see the same load.
 Its post-generation hook ends by running `uv add` to resolve and lock the dependencies, the
@@ -78,10 +80,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--cookiecutter-django", type=Path, help="a cookiecutter-django checkout")
     parser.add_argument("--cookiecutter", help="the cookiecutter command (default: found)")
+    parser.add_argument("--template", type=Path, default=TEMPLATE_ROOT, help="render this checkout")
     args = parser.parse_args()
 
     ours = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--skip-tasks"]
-    ours += ["--quiet", "--vcs-ref", "HEAD", "--data", "project_name=My API", str(TEMPLATE_ROOT)]
+    ours += ["--quiet", "--vcs-ref", "HEAD", "--data", "project_name=My API", str(args.template)]
     copier_import = [sys.executable, "-c", "import copier"]
     theirs: list[str] = []
     if args.cookiecutter_django:
@@ -89,7 +92,7 @@ def main() -> int:
     names = ("copier-drf", "import copier", "cookiecutter")
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
 
-    status = ["git", "-C", str(TEMPLATE_ROOT), "status", "--porcelain"]
+    status = ["git", "-C", str(args.template), "status", "--porcelain"]
     if subprocess.run(status, check=True, capture_output=True, text=True).stdout:
         print("note: uncommitted changes; Copier commits them to a copy first, which adds time")
     with tempfile.TemporaryDirectory() as workdir:
