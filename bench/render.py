@@ -125,7 +125,7 @@ def main() -> int:
                 times[name].append(pair)
 
     print(summary("copier-drf (copier copy, tasks skipped):", times["copier-drf"]))
-    print(summary('of which Copier\'s start (python -c "import copier"):', times["import copier"]))
+    print(summary('Copier start-up (python -c "import copier"):', times["import copier"]))
     if theirs:
         print(summary("cookiecutter-django (cookiecutter --no-input):", times["cookiecutter"]))
         ours_times, theirs_times = times["copier-drf"], times["cookiecutter"]
