@@ -1,20 +1,20 @@
 """Time rendering the default project, and cookiecutter-django's default project in the same run.
 
 Usage: python bench/render.py [--runs N] [--cookiecutter-django PATH] [--cookiecutter COMMAND]
-                              [--template PATH]
+                              [--baseline PATH]
 
-Ours: `copier copy --skip-tasks --defaults --trust --vcs-ref HEAD` of this template (or of
-the checkout `--template` names, to compare with another commit), with project_name set.
-Copier adds uncommitted changes to HEAD, with a warning, which adds time: commit first.
-With `--cookiecutter-django` (a checkout of cookiecutter/cookiecutter-django), also
-`cookiecutter --no-input` of it, the runs of the two interleaved so both see the same load.
-Its post-generation hook ends by running `uv add` to resolve and lock the dependencies, the
+Ours: `copier copy --skip-tasks --defaults --trust --vcs-ref HEAD` of this template, with
+project_name set, and the same for `--baseline` (another checkout of this template, such as
+the commit before a change). Copier adds uncommitted changes to HEAD, with a warning, which
+adds time: commit first. With `--cookiecutter-django` (a checkout of
+cookiecutter/cookiecutter-django), also `cookiecutter --no-input` of it. Its
+post-generation hook ends by running `uv add` to resolve and lock the dependencies, the
 counterpart of our skipped setup task: a no-op `uv` first on PATH stands in for it, so both
 sides render, run their own generation code and write the files, and neither installs
 anything. Also times `python -c "import copier"`, the part of ours that the template cannot
-change. Prints each run, the medians and the ratio, of the wall time and of the CPU time
-(user + system, of the command and its subprocesses): on a machine shared with other work,
-the CPU time varies less.
+change. The commands take turns within each run, so all see the same load. Prints each run,
+the medians and the ratios, of the wall time and of the CPU time (user + system, of the
+command and its subprocesses): on a machine shared with other work, the CPU time varies less.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from pathlib import Path
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
@@ -75,26 +76,25 @@ def summary(label: str, times: list[tuple[float, float]]) -> str:
 
 
 def main() -> int:
-    """Render ``--runs`` times after one warm-up run each; print the medians and the ratio."""
+    """Render ``--runs`` times after one warm-up run each; print the medians and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--cookiecutter-django", type=Path, help="a cookiecutter-django checkout")
     parser.add_argument("--cookiecutter", help="the cookiecutter command (default: found)")
-    parser.add_argument("--template", type=Path, default=TEMPLATE_ROOT, help="render this checkout")
+    parser.add_argument("--baseline", type=Path, help="another checkout of this template")
     args = parser.parse_args()
 
-    ours = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--skip-tasks"]
-    ours += ["--quiet", "--vcs-ref", "HEAD", "--data", "project_name=My API", str(args.template)]
-    copier_import = [sys.executable, "-c", "import copier"]
-    theirs: list[str] = []
-    if args.cookiecutter_django:
-        theirs = [cookiecutter_command(args.cookiecutter), "--no-input"]
-    names = ("copier-drf", "import copier", "cookiecutter")
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    copy = [sys.executable, "-m", "copier", "copy", "--trust", "--defaults", "--skip-tasks"]
+    copy += ["--quiet", "--vcs-ref", "HEAD", "--data", "project_name=My API"]
+    templates = {"copier-drf": TEMPLATE_ROOT}
+    if args.baseline:
+        templates["baseline"] = args.baseline
+    for name, template in templates.items():
+        status = ["git", "-C", str(template), "status", "--porcelain"]
+        if subprocess.run(status, check=True, capture_output=True, text=True).stdout:
+            print(f"note: {name} has uncommitted changes; Copier commits them to a copy first")
+    times: dict[str, list[tuple[float, float]]] = defaultdict(list)
 
-    status = ["git", "-C", str(args.template), "status", "--porcelain"]
-    if subprocess.run(status, check=True, capture_output=True, text=True).stdout:
-        print("note: uncommitted changes; Copier commits them to a copy first, which adds time")
     with tempfile.TemporaryDirectory() as workdir:
         stub = Path(workdir) / "stub"
         stub.mkdir()
@@ -102,20 +102,20 @@ def main() -> int:
         (stub / "uv").chmod(0o755)
         stub_env = {**os.environ, "PATH": f"{stub}{os.pathsep}{os.environ.get('PATH', '')}"}
         for run in range(args.runs + 1):
-            destination = Path(workdir) / f"ours{run}"
+            outputs = {name: Path(workdir) / f"{name}{run}" for name in templates}
             measured = {
-                "copier-drf": timed([*ours, str(destination)]),
-                "import copier": timed(copier_import),
+                name: timed([*copy, str(template), str(outputs[name])])
+                for name, template in templates.items()
             }
-            if theirs:
-                output = Path(workdir) / f"theirs{run}"
-                command = [*theirs, "--output-dir", str(output), str(args.cookiecutter_django)]
-                measured["cookiecutter"] = timed(command, env=stub_env)
+            measured["import copier"] = timed([sys.executable, "-c", "import copier"])
+            if args.cookiecutter_django:
+                outputs["cookiecutter-django"] = Path(workdir) / f"cookiecutter-django{run}"
+                command = [cookiecutter_command(args.cookiecutter), "--no-input", "--output-dir"]
+                command += [str(outputs["cookiecutter-django"]), str(args.cookiecutter_django)]
+                measured["cookiecutter-django"] = timed(command, env=stub_env)
             if run == 0:
-                counts = f"copier-drf {file_count(destination)} files"
-                if theirs:
-                    counts += f", cookiecutter-django {file_count(output)} files"
-                print(f"warm-up: {counts}")
+                counts = ", ".join(f"{name} {file_count(path)}" for name, path in outputs.items())
+                print(f"warm-up; files written: {counts}")
                 continue
             line = ", ".join(
                 f"{name} {wall:.2f} s (CPU {cpu:.2f} s)" for name, (wall, cpu) in measured.items()
@@ -124,14 +124,23 @@ def main() -> int:
             for name, pair in measured.items():
                 times[name].append(pair)
 
-    print(summary("copier-drf (copier copy, tasks skipped):", times["copier-drf"]))
-    print(summary('Copier start-up (python -c "import copier"):', times["import copier"]))
-    if theirs:
-        print(summary("cookiecutter-django (cookiecutter --no-input):", times["cookiecutter"]))
-        ours_times, theirs_times = times["copier-drf"], times["cookiecutter"]
-        wall = median(ours_times, 0) / median(theirs_times, 0)
-        cpu = median(ours_times, 1) / median(theirs_times, 1)
-        print(f"ratio copier-drf / cookiecutter-django (medians): wall {wall:.2f}, CPU {cpu:.2f}")
+    labels = {
+        "copier-drf": "copier-drf (copier copy, tasks skipped)",
+        "baseline": "baseline (the same, of the --baseline checkout)",
+        "import copier": 'Copier start-up (python -c "import copier")',
+        "cookiecutter-django": "cookiecutter-django (cookiecutter --no-input)",
+    }
+    for name, pairs in times.items():
+        print(summary(f"{labels[name]}:", pairs))
+    for ours, theirs in (
+        ("copier-drf", "cookiecutter-django"),
+        ("baseline", "cookiecutter-django"),
+        ("copier-drf", "baseline"),
+    ):
+        if ours in times and theirs in times:
+            wall = median(times[ours], 0) / median(times[theirs], 0)
+            cpu = median(times[ours], 1) / median(times[theirs], 1)
+            print(f"ratio {ours} / {theirs} (medians): wall {wall:.2f}, CPU {cpu:.2f}")
     return 0
 
 
