@@ -5,8 +5,8 @@ the reason. Linters and schemas do most of the work (hadolint; the Compose, GitH
 and Dependabot schemas of check-jsonschema; actionlint with shellcheck; pre-commit's
 validator; ``make --dry-run``; gunicorn's settings). The checks add what they cannot know:
 what the image runs, and how the files agree with each other and with the answers. No
-Docker engine, network, database or Redis; the boot and the CI's ``check --deploy`` step
-run the project's code, so its requirements must be installed.
+Docker engine, network, database or Redis; the boot runs the project's code, so its
+requirements must be installed.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ from gunicorn.config import Config
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from tests.conftest import project_env
-
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ".github/workflows/ci.yml"
 # Kept out of the image: secrets, version control, the local virtualenv and database.
@@ -50,12 +48,12 @@ CI_COMMANDS += ("makemigrations --check", "check --deploy", "docker build")
 BUILD_TOOLS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|libpq-dev|python3?-dev)\b")
 
 
-def check_deploy_files(project: Path, *, boot: bool = True) -> None:
-    """Run every check below on ``project``; ``boot``: the production boot too."""
+def check_deploy_files(project: Path) -> None:
+    """Run every check below on ``project``."""
     checks = [check_dockerfile, check_hadolint, check_dockerignore, check_python_version]
     checks += [check_compose, check_compose_schema, check_workflow, check_workflow_schema]
     checks += [check_actionlint, check_dependabot, check_pre_commit, check_makefile]
-    checks += [check_gunicorn_config, *([check_production_boot] if boot else [])]
+    checks += [check_gunicorn_config, check_production_boot]
     for check in checks:
         check(project)
 
@@ -92,14 +90,6 @@ def _validate_schema(path: Path, builtin_schema: str) -> None:
             standalone_mode=False,
         )
     assert status == 0, f"{path.name} fails the {builtin_schema} schema:\n{output.getvalue()}"
-
-
-def _with_python(env: dict[str, str]) -> dict[str, str]:
-    """Return ``env`` with this Python first on PATH, its bytecode cached outside projects."""
-    cache = str(Path(tempfile.gettempdir()) / "deploy-checks-pycache")
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
-    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "PATH": path, "PYTHONPYCACHEPREFIX": cache}
 
 
 def _assert_lock_installs(script: str, where: str) -> None:
@@ -218,11 +208,7 @@ def check_python_version(project: Path) -> None:
 
 
 def check_compose(project: Path) -> None:
-    """Compose runs the app on its PostgreSQL and Redis, plus Celery's exactly when chosen.
-
-    Each service built from the Dockerfile builds an existing stage, waits for db and
-    redis to be healthy, and has DATABASE_URL and REDIS_URL pointing at them.
-    """
+    """Compose runs the app on its own PostgreSQL and Redis, plus Celery exactly when chosen."""
     compose = _yaml(project, "docker-compose.yml")
     services = compose["services"]
     expected = {"web", "db", "redis"} | (
@@ -236,13 +222,10 @@ def check_compose(project: Path) -> None:
             assert condition != {"condition": "service_healthy"} or (
                 "healthcheck" in services[dependency]
             ), f"compose: {name} waits for {dependency} to be healthy: it has no healthcheck"
-        for volume in service.get("volumes", []):
-            source = str(volume).split(":")[0]
-            assert source.startswith(".") or source in compose.get("volumes", {}), (
-                f"compose: {name} mounts the undeclared volume {source}"
-            )
+        named = {str(v).split(":")[0] for v in service.get("volumes", []) if str(v)[0] != "."}
+        assert named <= set(compose.get("volumes", {})), f"compose: {name}: undeclared {named}"
         if "build" not in service:
-            continue
+            continue  # Below: the app's services, built from the Dockerfile.
         assert service["build"].get("target") in stages(project), (
             f"compose: {name} builds no Dockerfile stage"
         )
@@ -268,11 +251,7 @@ def check_compose_schema(project: Path) -> None:
 
 
 def check_workflow(project: Path) -> None:
-    """CI lints, checks the locks and migrations, tests on PostgreSQL and builds the image.
-
-    Its token is read-only, it installs the locks with hashes, its test job runs on the
-    PostgreSQL of docker-compose.yml, and its ``check --deploy`` step passes as written.
-    """
+    """CI lints, checks locks, migrations and settings, tests on PostgreSQL, builds the image."""
     workflow = _yaml(project, WORKFLOW)
     jobs = workflow["jobs"]
     runs = "\n".join(str(step.get("run", "")) for job in jobs.values() for step in job["steps"])
@@ -304,9 +283,15 @@ def check_workflow(project: Path) -> None:
         "CI: DJANGO_SETTINGS_MODULE overrides the testing settings"
     )
 
+    # check --deploy gets what the production settings need: what the image build gives them.
     step = next(s for s in test["steps"] if "check --deploy" in s.get("run", ""))
-    step_env = project_env(**workflow.get("env", {}), **env, **step.get("env", {}))
-    _run(["bash", "-e", "-c", step["run"]], project, _with_python(step_env))
+    given = {**workflow.get("env", {}), **env, **step.get("env", {})}
+    given.update(dict.fromkeys(re.findall(r"^export (\w+)", step["run"], re.MULTILINE), "set"))
+    missing = set(build_settings(project)) - set(given)
+    assert not missing, f"CI: the check --deploy step lacks {sorted(missing)}"
+    assert given.get("DJANGO_SETTINGS_MODULE") == "config.settings.production", (
+        "CI: check --deploy should use the production settings"
+    )
 
 
 def check_workflow_schema(project: Path) -> None:
@@ -401,6 +386,15 @@ resolve(health)
 """
 
 
+def build_settings(project: Path) -> dict[str, str]:
+    """Return the variables the Dockerfile gives only its collectstatic RUN (``KEY=value``)."""
+    final = list(stages(project).values())[-1]
+    runs = [run[0] for run in _all(final, "RUN") if "collectstatic" in run[0]]
+    assert runs, "the final stage should run collectstatic at build time"
+    words = itertools.takewhile(lambda word: "=" in word, shlex.split(runs[0]))
+    return dict(word.split("=", 1) for word in words)
+
+
 def check_production_boot(project: Path, *, collect: bool = False) -> None:
     """The image's CMD loads the app in the build context with the Dockerfile's environment.
 
@@ -411,20 +405,20 @@ def check_production_boot(project: Path, *, collect: bool = False) -> None:
     or Redis is contacted.
     """
     final = list(stages(project).values())[-1]
-    env: dict[str, str] = {}  # The final stage's ENV, then the KEY=value words of the RUN.
+    env = {}  # The final stage's ENV, then the KEY=value words of its collectstatic RUN.
     for values in _all(final, "ENV"):
         env.update(zip(values[::2], (shlex.split(value)[0] for value in values[1::2]), strict=True))
-    runs = [run[0] for run in _all(final, "RUN") if "collectstatic" in run[0]]
-    assert runs, "the final stage should run collectstatic at build time"
-    env.update(
-        w.split("=", 1) for w in itertools.takewhile(lambda w: "=" in w, shlex.split(runs[0]))
-    )
+    env.update(build_settings(project))
     assert env.get("DJANGO_SETTINGS_MODULE") == "config.settings.production", (
         "the image should run with DJANGO_SETTINGS_MODULE=config.settings.production"
     )
     health = re.search(r"['\"](/[\w/.-]*)['\"]", _last(final, "HEALTHCHECK")[-1])
     assert health, "the HEALTHCHECK should request a path of the app"
-    env = _with_python({**env, "HOME": os.environ.get("HOME", tempfile.gettempdir())})
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    env["HOME"] = os.environ.get("HOME", tempfile.gettempdir())
+    # Bytecode goes to a shared cache outside the project: later runs skip compiling Django.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "deploy-checks-pycache")
     with tempfile.TemporaryDirectory() as folder:
         context = copy_build_context(project, Path(folder))
         args = ["" if collect else "--dry-run", health.group(1), *_last(final, "CMD")]
