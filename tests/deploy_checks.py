@@ -70,9 +70,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
 
 def _tool(name: str) -> str:
     """Return the path of an executable installed with the test requirements."""
-    found = shutil.which(
-        name, path=os.pathsep.join([sysconfig.get_path("scripts"), os.environ["PATH"]])
-    )
+    path = os.pathsep.join([sysconfig.get_path("scripts"), os.environ["PATH"]])
+    found = shutil.which(name, path=path)
     assert found, f"`{name}` is not installed: pip install -r requirements-test.txt"
     return found
 
@@ -121,11 +120,8 @@ def _last(stage: list[dockerfile.Command], cmd: str) -> tuple[str, ...]:
 
 
 def check_dockerfile(project: Path) -> None:
-    """The image has the production lock's packages and runs gunicorn, not as root.
-
-    Every pip install is of a lock with hashes, no compiler is in the final stage, and the
-    HEALTHCHECK works without curl (slim images lack it). Hadolint finds secrets in ENV.
-    """
+    """The image has the production lock's packages, hash-checked, and no compiler; it runs
+    gunicorn, not as root, with a HEALTHCHECK that needs no curl (slim images lack it)."""
     images = stages(project)
     final = list(images.values())[-1]
     for command in (c for stage in images.values() for c in stage if c.cmd == "RUN"):
@@ -169,13 +165,11 @@ def check_dockerignore(project: Path) -> None:
     ignored = PatternMatcher(_dockerignore(project))
     for path in NOT_IN_CONTEXT:
         assert ignored.matches(path), f".dockerignore should exclude {path}"
-    for stage in stages(project).values():
-        for copy in stage:
-            if copy.cmd != "COPY" or any(f.startswith("--from=") for f in copy.flags):
-                continue
-            for source in copy.value[:-1]:
-                assert (project / source).exists(), f"COPY {source}: {source} does not exist"
-                assert not ignored.matches(source.strip("/")), f"COPY {source}: .dockerignore'd"
+    copies = [c for stage in stages(project).values() for c in stage if c.cmd == "COPY"]
+    for copy in (c for c in copies if not any(f.startswith("--from=") for f in c.flags)):
+        for source in copy.value[:-1]:
+            assert (project / source).exists(), f"COPY {source}: {source} does not exist"
+            assert not ignored.matches(source.strip("/")), f"COPY {source}: .dockerignore'd"
 
 
 def copy_build_context(project: Path, destination: Path) -> Path:
@@ -229,7 +223,9 @@ def check_compose(project: Path) -> None:
         assert service["build"].get("target") in stages(project), (
             f"compose: {name} builds no Dockerfile stage"
         )
-        assert set(service.get("depends_on", {})) >= {"db", "redis"}, f"compose: {name} waits"
+        assert set(service.get("depends_on", {})) >= {"db", "redis"}, (
+            f"compose: {name} needs db, redis"
+        )
         environment = service.get("environment", {})
         url = urlsplit(environment.get("DATABASE_URL", ""))
         assert (url.hostname, url.port, url.path) == ("db", 5432, f"/{database}"), (
@@ -328,11 +324,11 @@ def check_dependabot(project: Path) -> None:
 def check_pre_commit(project: Path) -> None:
     """pre-commit's config is valid; ruff fixes, then formats, at a version CI allows."""
     _run([_tool("pre-commit"), "validate-config", ".pre-commit-config.yaml"], cwd=project)
-    repos = {
-        r["repo"].rsplit("/", 1)[-1]: r for r in _yaml(project, ".pre-commit-config.yaml")["repos"]
-    }
-    ruff = repos["ruff-pre-commit"]
-    assert [hook["id"] for hook in ruff["hooks"]] == ["ruff-check", "ruff-format"], "fix, format"
+    repos = _yaml(project, ".pre-commit-config.yaml")["repos"]
+    ruff = next(repo for repo in repos if repo["repo"].endswith("/ruff-pre-commit"))
+    assert [hook["id"] for hook in ruff["hooks"]] == ["ruff-check", "ruff-format"], (
+        "pre-commit: ruff-check, then ruff-format"
+    )
     assert "--fix" in ruff["hooks"][0].get("args", []), "pre-commit: ruff-check should --fix"
     development = (project / "requirements/development.txt").read_text(encoding="utf-8")
     pinned = Requirement(re.search(r"^ruff\S*", development, flags=re.MULTILINE).group())
@@ -396,18 +392,16 @@ def build_settings(project: Path) -> dict[str, str]:
 
 
 def check_production_boot(project: Path, *, collect: bool = False) -> None:
-    """The image's CMD loads the app in the build context with the Dockerfile's environment.
-
-    Copies the build context, then with the environment of the Dockerfile's collectstatic
-    RUN: gunicorn parses the image's CMD and imports the app, ``collectstatic`` runs
-    (``--dry-run`` unless ``collect``: the real run also builds the manifest, as the image
-    build does, but takes a second more), and the HEALTHCHECK's path resolves. No database
-    or Redis is contacted.
-    """
+    """In the build context, with the env of the Dockerfile's collectstatic: the image's CMD
+    loads the app, collectstatic works (``--dry-run`` unless ``collect``: the real run builds
+    the manifest too, a second more) and the HEALTHCHECK's path resolves. No database or
+    Redis is contacted."""
     final = list(stages(project).values())[-1]
     env = {}  # The final stage's ENV, then the KEY=value words of its collectstatic RUN.
     for values in _all(final, "ENV"):
-        env.update(zip(values[::2], (shlex.split(value)[0] for value in values[1::2]), strict=True))
+        env.update(
+            zip(values[::2], ("".join(shlex.split(value)) for value in values[1::2]), strict=True)
+        )
     env.update(build_settings(project))
     assert env.get("DJANGO_SETTINGS_MODULE") == "config.settings.production", (
         "the image should run with DJANGO_SETTINGS_MODULE=config.settings.production"

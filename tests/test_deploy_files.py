@@ -93,7 +93,7 @@ def test_template_workflow() -> None:
     """The template's own workflow is actionlint-clean, with a read-only token."""
     path = checks.TEMPLATE_ROOT / ".github/workflows/template.yml"
     checks.actionlint(path)
-    workflow = checks._yaml(path.parent, path.name)
+    workflow = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert workflow["permissions"] == {"contents": "read"}
     assert not any("permissions" in job for job in workflow["jobs"].values())
 
@@ -232,7 +232,7 @@ def test_mutation_fails_its_check(broken_project: Path, mutation: tuple[str, ...
 def test_compose_celery_services_follow_the_answer(project: Path, tmp_path: Path) -> None:
     """Worker and beat are there exactly when the answers say use_celery."""
     copy = Path(shutil.copytree(project, tmp_path / "project"))
-    celery = yaml.safe_load((project / ".copier-answers.yml").read_text())["use_celery"]
+    celery = yaml.safe_load((project / ".copier-answers.yml").read_text("utf-8"))["use_celery"]
     flip = [f"use_celery: {value}".lower() for value in (celery, not celery)]
     _edit(copy, ".copier-answers.yml", *flip)
     with pytest.raises(AssertionError, match="compose services"):
