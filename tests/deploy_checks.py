@@ -120,14 +120,16 @@ def _last(stage: list[dockerfile.Command], cmd: str) -> tuple[str, ...]:
 
 
 def check_dockerfile(project: Path) -> None:
-    """The image has the production lock's packages, hash-checked, and no compiler; it runs
-    gunicorn, not as root, with a HEALTHCHECK that needs no curl (slim images lack it)."""
+    """The image has the production lock's packages, hash-checked, no compiler, and its static
+    files; it runs gunicorn, not as root, with a HEALTHCHECK that needs no curl."""
     images = stages(project)
     final = list(images.values())[-1]
     for command in (c for stage in images.values() for c in stage if c.cmd == "RUN"):
         _assert_lock_installs(" ".join(command.value), f"Dockerfile:{command.start_line}")
     for run in _all(final, "RUN"):
         assert not BUILD_TOOLS.search(" ".join(run)), f"a build tool in the final stage: {run}"
+    runs = " ".join(" ".join(run) for run in _all(final, "RUN"))
+    assert "collectstatic --noinput" in runs, "the image should collect its static files"
     venv = [c.flags for c in final if c.cmd == "COPY" and c.value[0] == "/opt/venv"]
     assert venv, "the final stage should copy /opt/venv from the builder stage"
     builder = images[next(f for f in venv[0] if f.startswith("--from=")).removeprefix("--from=")]

@@ -174,6 +174,7 @@ MUTATIONS = {
     "image-secret-in-env": (D, "PORT=8000", "PORT=8000 DJANGO_SECRET_KEY=x", "hadolint", "DL3064"),
     "image-dev-settings": (D, PROD, DEV, "production_boot", "production"),
     "build-env-incomplete": (D, "DJANGO_ALLOWED_HOSTS=localhost", "", "production_boot", "HOSTS"),
+    "no-collectstatic": (D, "collectstatic --noinput", "check", "dockerfile", "static"),
     "cmd-not-gunicorn": (D, CMD, 'CMD ["python", "x.py"]', "dockerfile", "gunicorn"),
     "cmd-shell-form": (D, CMD, "CMD gunicorn config.wsgi", "hadolint", "DL3025"),
     "cmd-wrong-module": (D, "config.wsgi:app", "config.wsgy:app", "production_boot", "wsgy"),
