@@ -40,7 +40,7 @@ def test_healthy(api_client: APIClient) -> None:
 
 
 @pytest.mark.django_db
-def test_ignores_credentials_and_throttles(
+def test_needs_no_credentials_and_is_not_throttled(
     api_client: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Probes come every few seconds from one address, some with a stale token; a 401 or a

@@ -45,7 +45,6 @@ NOT_DELETABLE_STATUSES = [Order.Status.CONFIRMED, Order.Status.SHIPPED, Order.St
 
 
 def deleted_product() -> Product:
-    """Return a product that was soft-deleted."""
     product = ProductFactory()
     product.delete()
     return product
