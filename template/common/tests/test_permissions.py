@@ -13,7 +13,6 @@ factory = RequestFactory()
 
 
 def request(method: str, user: object):
-    """Return a request with ``method`` made by ``user``."""
     made = factory.generic(method, "/")
     made.user = user
     return made
