@@ -214,8 +214,8 @@ def status_of(outcome: dict | None) -> str:
 def describe(diff: str) -> str:
     """The mutation as "original  ->  mutated", from cosmic-ray's diff."""
     lines = diff.splitlines()
-    removed = [line[1:].strip() for line in lines if re.match(r"-(?!--)", line)]
-    added = [line[1:].strip() for line in lines if re.match(r"\+(?!\+\+)", line)]
+    removed = [line[1:].strip() for line in lines if re.match(r"-(?!--)\s*\S", line)]
+    added = [line[1:].strip() for line in lines if re.match(r"\+(?!\+\+)\s*\S", line)]
     return f"{' / '.join(removed)}  ->  {' / '.join(added) or '(removed)'}"
 
 

@@ -486,3 +486,14 @@ class TestServicesOutsideAnyTransaction:
         assert all(on_the_order), queries
         stored = Order.all_objects.get(pk=order.pk)
         assert (stored.notes, stored.status, stored.deleted_at) != before
+
+
+class TestOrderCreateTotalLimit:
+    def test_accepts_the_largest_total_that_can_be_stored(self, user: User) -> None:
+        half = ProductFactory(price=Decimal("49999999.99"))
+        cent = ProductFactory(price=Decimal("0.01"))
+
+        order = order_create(user=user, items=[line(half, 2), line(cent)])
+
+        order.refresh_from_db()
+        assert order.total_amount == Decimal("99999999.99")
