@@ -200,12 +200,15 @@ def mutate(bin_dir: Path, project: Path, path: str, tests: list[str]) -> FileRes
 
 
 def status_of(outcome: dict | None) -> str:
-    """Name a cosmic-ray work result: killed, survived, timeout, skipped or untested."""
+    """Name a cosmic-ray work result: killed, survived, timeout, skipped, error or untested."""
     if not outcome:
         return "untested"
     if outcome["worker_outcome"] == "skipped":
         return "skipped"
-    if outcome["worker_outcome"] == "abnormal":
+    if outcome["worker_outcome"] != "normal":
+        return "error"
+    # cosmic-ray records a test run it had to stop as killed, with this output.
+    if outcome.get("output") == "timeout":
         return "timeout"
     # An incompetent mutant (one that cannot even run) counts as killed.
     return "survived" if outcome["test_outcome"] == "survived" else "killed"
