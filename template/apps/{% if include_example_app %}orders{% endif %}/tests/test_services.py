@@ -468,8 +468,8 @@ class TestServicesOutsideAnyTransaction:
     @pytest.mark.django_db(transaction=True)
     @pytest.mark.parametrize("service", list(LOCKING_SERVICES))
     def test_the_check_and_the_write_happen_inside_a_transaction(self, service: str) -> None:
-        # Views call services in autocommit mode: no transaction but the service's own, and
-        # a row lock taken outside a transaction is released at once.
+        # Views call services in autocommit mode, with no transaction but the service's own;
+        # without it, Django refuses the row lock on PostgreSQL and SQLite takes none.
         order = OrderFactory()
         before = (order.notes, order.status, order.deleted_at)
         queries: list[tuple[str, bool]] = []
