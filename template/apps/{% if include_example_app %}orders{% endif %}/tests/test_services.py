@@ -424,3 +424,64 @@ class TestProductServices:
 
         assert not Product.objects.filter(pk=product.pk).exists()
         assert Product.all_objects.get(pk=product.pk).is_deleted
+
+
+class TestOrderChangeStatusExpected:
+    def test_refuses_even_a_move_allowed_from_where_the_order_is_now(self) -> None:
+        # Staff meant to cancel the order they saw confirmed; the confirmation never happened.
+        order = OrderFactory(status=Order.Status.PENDING)
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_change_status(
+                order=order,
+                status=Order.Status.CANCELLED,
+                expected=Order.Status.CONFIRMED,
+            )
+
+        assert excinfo.value.code == "status_changed"
+        order.refresh_from_db()
+        assert order.status == Order.Status.PENDING
+
+
+# The services that lock the order's row, each called as a view calls it.
+LOCKING_SERVICES: dict[str, Callable[[Order], object]] = {
+    "update": lambda order: order_update(order=order, notes="Leave at the door"),
+    "cancel": lambda order: order_cancel(order=order),
+    "change-status": lambda order: order_change_status(order=order, status=Order.Status.CONFIRMED),
+    "delete": lambda order: order_delete(order=order),
+}
+
+
+class TestServicesOutsideAnyTransaction:
+    @pytest.mark.django_db(transaction=True)
+    @pytest.mark.parametrize("service", list(LOCKING_SERVICES))
+    def test_the_check_and_the_write_happen_inside_a_transaction(self, service: str) -> None:
+        # Views call services in autocommit mode, with no transaction but the service's own;
+        # without it, Django refuses the row lock on PostgreSQL and SQLite takes none.
+        order = OrderFactory()
+        before = (order.notes, order.status, order.deleted_at)
+        queries: list[tuple[str, bool]] = []
+
+        def record(execute: Callable[..., object], sql: str, *args: object) -> object:
+            queries.append((sql, connection.in_atomic_block))
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(record):
+            LOCKING_SERVICES[service](order)
+
+        on_the_order = [atomic for sql, atomic in queries if Order._meta.db_table in sql]
+        assert on_the_order
+        assert all(on_the_order), queries
+        stored = Order.all_objects.get(pk=order.pk)
+        assert (stored.notes, stored.status, stored.deleted_at) != before
+
+
+class TestOrderCreateTotalLimit:
+    def test_accepts_the_largest_total_that_can_be_stored(self, user: User) -> None:
+        half = ProductFactory(price=Decimal("49999999.99"))
+        cent = ProductFactory(price=Decimal("0.01"))
+
+        order = order_create(user=user, items=[line(half, 2), line(cent)])
+
+        order.refresh_from_db()
+        assert order.total_amount == Decimal("99999999.99")
