@@ -485,7 +485,7 @@ VIOLATIONS = {
         lambda project: append(
             project, "config/settings/production.py", "SECURE_BROWSER_XSS_FILTER = True\n"
         ),
-        ("production: SECURE_BROWSER_XSS_FILTER", "Django removed"),
+        ("production: SECURE_BROWSER_XSS_FILTER", "No settings Django removed"),
     ),
     "positional-service": Violation(
         "test_services_take_keyword_only_plain_values",

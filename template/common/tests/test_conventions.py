@@ -1,4 +1,4 @@
-"""The guide's rules, checked against the project's own code: today's and next year's.
+"""The project's conventions, checked against its own code: today's and next year's.
 
 Every check finds what it checks by itself: the models of the project's apps (Django's app
 registry), the endpoints of the URL configuration (the resolver and DRF's view classes), the
@@ -78,7 +78,7 @@ def allowed(check: str, name: str) -> bool:
 
 def report(rule: str, problems: list[str]) -> str:
     """Format a failure: the rule quoted, then one offender per line."""
-    return f'The guide: "{rule}". Offenders:\n' + "\n".join(f"  {p}" for p in problems)
+    return f'Rule: "{rule}". Offenders:\n' + "\n".join(f"  {p}" for p in problems)
 
 
 def dotted(obj: type) -> str:
@@ -754,8 +754,7 @@ def test_no_removed_settings(production: Any) -> None:
         if name in vars(module) or (module is settings and settings.is_overridden(name))
     ]
     assert not problems, report(
-        "Settings the guide names that Django removed do nothing (GUIDE-ERRATA, storage and "
-        "security)",
+        "No settings Django removed: they do nothing (storage goes in `STORAGES`)",
         problems,
     )
 
@@ -775,7 +774,7 @@ WRITE_CALLS = {
     "hard_delete",
 }
 # Queryset methods that build or run a query. ``none()`` is not one: it never queries.
-QUERY_CALLS = {
+QUERY_CALLS = WRITE_CALLS | {
     "all",
     "filter",
     "exclude",
@@ -797,7 +796,7 @@ QUERY_CALLS = {
     "last",
     "in_bulk",
     "iterator",
-} | WRITE_CALLS
+}
 MANAGERS = {"objects", "all_objects", "_default_manager", "_base_manager"}
 SQL_CALLS = {"raw", "extra", "execute", "executemany", "RawSQL"}
 SQL_KEYWORDS = {"sql", "where", "select", "tables", "order_by"}
@@ -953,8 +952,7 @@ def test_sql_is_never_formatted() -> None:
             if any(_formatted(argument) for argument in sql):
                 problems.append(f"{at(path, node)} {ast.unparse(node)[:80]}")
     assert not problems, report(
-        "Never build SQL with f-strings or %: pass values as query parameters "
-        "(section 16, Security)",
+        "Never build SQL with f-strings or %: pass values as query parameters",
         problems,
     )
 
