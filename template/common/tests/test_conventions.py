@@ -312,11 +312,12 @@ def test_choices_come_from_text_choices() -> None:
     assert not problems, report("Used `TextChoices` for any enum-like fields", problems)
 
 
-def _comments_above(path: Path, class_name: str, attribute: str) -> tuple[int, str] | None:
-    """Return the line of ``attribute = ...`` in the class and the comments just above it."""
+def _comments_above(cls: type, attribute: str) -> tuple[str, str] | None:
+    """Find ``attribute = ...`` in the class body: its file:line and the comments above it."""
+    path = Path(inspect.getsourcefile(cls) or "")
     lines = path.read_text(encoding="utf-8").splitlines()
     for node in ast.walk(parse(path)):
-        if not (isinstance(node, ast.ClassDef) and node.name == class_name):
+        if not (isinstance(node, ast.ClassDef) and node.name == cls.__name__):
             continue
         for statement in node.body:
             targets = getattr(statement, "targets", [getattr(statement, "target", None)])
@@ -325,7 +326,7 @@ def _comments_above(path: Path, class_name: str, attribute: str) -> tuple[int, s
                 while number >= 0 and lines[number].strip().startswith("#"):
                     above.append(lines[number])
                     number -= 1
-                return statement.lineno, " ".join(above)
+                return at(path, statement), " ".join(above)
     return None
 
 
@@ -336,15 +337,21 @@ def test_cascading_foreign_keys_say_why() -> None:
             choice = RISKY_ON_DELETE.get(getattr(model_field.remote_field, "on_delete", None))
             if choice is None or model_field.remote_field.parent_link:
                 continue
-            owner = next(
-                cls for cls in model.__mro__ if model_field.name in getattr(cls, "__dict__", {})
+            # The project class whose body declares the field (the model or an abstract base).
+            declared = next(
+                (
+                    (cls, found)
+                    for cls in model.__mro__
+                    if is_project_code(cls)
+                    and (found := _comments_above(cls, model_field.name)) is not None
+                ),
+                None,
             )
-            path = Path(inspect.getsourcefile(owner) or "")
-            found = _comments_above(path, owner.__name__, model_field.name)
-            if found is not None and choice not in found[1]:
+            if declared is not None and choice not in declared[1][1]:
+                cls, (place, _comments) = declared
                 problems.append(
-                    f"{path.relative_to(ROOT)}:{found[0]} {dotted(owner)}.{model_field.name}: "
-                    f"on_delete={choice} without a comment above it that names {choice} and why",
+                    f"{place} {dotted(cls)}.{model_field.name}: on_delete={choice} without a "
+                    f"comment above it that names {choice} and why",
                 )
     assert not problems, report(
         "`on_delete=models.PROTECT` on ForeignKeys (unless CASCADE is intentional)", problems
