@@ -91,7 +91,6 @@ class OperationCollector(HTMLParser):
     """Collect the operations Swagger UI rendered, as ``(method, path)`` pairs."""
 
     def __init__(self) -> None:
-        """Start with no operations."""
         super().__init__()
         self.operations: set[tuple[str, str]] = set()
         self._method: str | None = None
@@ -112,7 +111,6 @@ class AssetCollector(HTMLParser):
     """Collect the URLs of the scripts, style sheets and icons a page loads."""
 
     def __init__(self) -> None:
-        """Start with no URLs."""
         super().__init__()
         self.urls: list[str] = []
 

@@ -160,6 +160,6 @@ def test_generated_test_suite_passes(project: Path) -> None:
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
-def test_deployment_files_are_valid(project: Path, request: pytest.FixtureRequest) -> None:
-    """Dockerfile (hadolint), compose and workflow (JSON schemas), Makefile, gunicorn config."""
-    check_deploy_files(project, request.node.callspec.params["project"])
+def test_deployment_files_are_valid(project: Path) -> None:
+    """Every check of ``deploy_checks.py``: Dockerfile, compose, CI, hooks, Makefile, boot."""
+    check_deploy_files(project)

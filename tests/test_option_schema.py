@@ -52,7 +52,6 @@ def toggle_celery(project: Path, *, on: bool) -> None:
 
 
 def migrations_of(project: Path) -> list[str]:
-    """Return the names of the example app's migration files."""
     folder = project / "apps/orders/migrations"
     return sorted(path.stem for path in folder.glob("0*.py"))
 

@@ -202,7 +202,6 @@ def update(project: Path, vcs_ref: str = "2.0.0", conflict: str = "inline", **da
 
 
 def answers_of(project: Path) -> dict[str, Any]:
-    """Return the project's recorded Copier answers."""
     return yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
 
 
@@ -223,7 +222,6 @@ def conflicts(project: Path) -> list[str]:
 
 
 def read(project: Path, relative: str) -> str:
-    """Return the text of one project file."""
     return (project / relative).read_text(encoding="utf-8")
 
 

@@ -66,7 +66,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def head_of(repo: Path) -> str:
-    """Return the full hash of ``repo``'s HEAD."""
     return git(repo, "rev-parse", "HEAD").strip()
 
 

@@ -35,7 +35,6 @@ class ServiceError(Exception):
         code: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        """Keep a human message, a machine code and optional details."""
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code

@@ -1,15 +1,16 @@
 """The custom user model, in place before the first migration as Django advises."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models.functions import Lower
 
 from apps.users.managers import UserManager
 from common.models import BaseModel
-from common.validators import FileExtensionValidator, MaxFileSizeValidator
+from common.validators import MaxFileSizeValidator
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
-AVATAR_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp")
+AVATAR_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 
 
 class User(BaseModel, AbstractUser):

@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from apps.users.models import AVATAR_EXTENSIONS, AVATAR_MAX_BYTES, User
+from apps.users.models import User
 from common.serializers import StrictCharField
-from common.validators import FileExtensionValidator, MaxFileSizeValidator
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -79,11 +78,6 @@ class UserUpdateSerializer(serializers.Serializer):
 
 
 class AvatarSerializer(serializers.Serializer):
-    """Input for an avatar upload: an image within the size and type limits."""
+    """Input for an avatar upload: an image; the model's validators check size and type."""
 
-    avatar = serializers.ImageField(
-        validators=[
-            MaxFileSizeValidator(AVATAR_MAX_BYTES),
-            FileExtensionValidator(AVATAR_EXTENSIONS),
-        ],
-    )
+    avatar = serializers.ImageField()

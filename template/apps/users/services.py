@@ -6,8 +6,9 @@ from django.db import transaction
 
 from apps.users.emails import send_registration_attempt_email, send_welcome_email
 from apps.users.models import User
-from apps.users.selectors import user_email_taken, user_get_by_email
+from apps.users.selectors import user_get_by_email
 from common.exceptions import ServiceError
+from common.services import model_update
 
 EMAIL_TAKEN = "An account with this e-mail address already exists."
 
@@ -22,7 +23,7 @@ def user_create(
     phone_number: str = "",
 ) -> User:
     """Register a user; e-mail addresses are unique regardless of case."""
-    if user_email_taken(email=email):
+    if user_get_by_email(email=email) is not None:
         raise ServiceError(EMAIL_TAKEN, code="email_taken")
     user = User(
         email=User.objects.normalize_email(email).lower(),
@@ -82,19 +83,10 @@ def user_update(
     phone_number: str | None = None,
 ) -> User:
     """Change the given profile fields; ``None`` leaves a field as it is."""
-    changes = {
-        "first_name": first_name,
-        "last_name": last_name,
-        "phone_number": phone_number,
-    }
-    updated = [field for field, value in changes.items() if value is not None]
-    for field in updated:
-        setattr(user, field, changes[field])
-    if updated:
-        # Validate what changes only: checking the avatar too would read its size from
-        # storage, and a concurrent request may just have replaced (deleted) that file.
-        user.full_clean(exclude={field.name for field in user._meta.fields} - set(updated))
-        user.save(update_fields=[*updated, "updated_at"])
+    model_update(
+        instance=user,
+        data={"first_name": first_name, "last_name": last_name, "phone_number": phone_number},
+    )
     return user
 
 

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -52,6 +52,8 @@ class RegisterView(APIView):
 class MeView(APIView):
     """The authenticated user's own profile."""
 
+    permission_classes = (IsAuthenticated,)
+
     @extend_schema(summary="Show my profile", tags=["users"], responses={200: UserSerializer})
     def get(self, request: Request) -> Response:
         """Return the profile of the requesting user."""
@@ -73,6 +75,8 @@ class MeView(APIView):
 
 class AvatarView(APIView):
     """Upload or remove the authenticated user's avatar."""
+
+    permission_classes = (IsAuthenticated,)
 
     parser_classes = (MultiPartParser, FormParser)
 

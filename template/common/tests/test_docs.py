@@ -32,7 +32,6 @@ class AssetCollector(HTMLParser):
     SOURCE_ATTRIBUTES = {"script": "src", "link": "href", "img": "src", "iframe": "src"}
 
     def __init__(self) -> None:
-        """Start with no URLs."""
         super().__init__()
         self.urls: list[str] = []
 
@@ -43,7 +42,6 @@ class AssetCollector(HTMLParser):
 
 
 def loaded_urls(html: str) -> list[str]:
-    """Return the URLs ``html`` loads."""
     collector = AssetCollector()
     collector.feed(html)
     return collector.urls

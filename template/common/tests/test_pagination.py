@@ -13,7 +13,6 @@ factory = APIRequestFactory()
 
 
 def get(url: str) -> Request:
-    """Return a DRF request for ``url``."""
     return Request(factory.get(url))
 
 

@@ -1,6 +1,7 @@
 """The shared permissions, checked on plain requests and objects."""
 
 from types import SimpleNamespace
+from uuid import UUID
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -13,7 +14,6 @@ factory = RequestFactory()
 
 
 def request(method: str, user: object):
-    """Return a request with ``method`` made by ``user``."""
     made = factory.generic(method, "/")
     made.user = user
     return made
@@ -81,3 +81,11 @@ class TestIsAdminOrReadOnly:
         assert not permission.has_permission(request(method, owner), self.view)
         assert permission.has_permission(request(method, staff), self.view)
         assert permission.has_object_permission(request(method, staff), self.view, object())
+
+
+class TestIsOwnerComparesIds:
+    def test_owner_is_recognised_by_an_equal_id_loaded_separately(self, owner: User) -> None:
+        # A row read from the database carries its own copy of the owner's id.
+        obj = SimpleNamespace(user_id=UUID(str(owner.pk)))
+
+        assert IsOwner().has_object_permission(request("GET", owner), SimpleNamespace(), obj)

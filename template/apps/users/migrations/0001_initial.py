@@ -2,6 +2,7 @@
 
 import apps.users.managers
 import common.validators
+import django.core.validators
 import django.db.models.functions.text
 import django.utils.timezone
 import uuid
@@ -33,7 +34,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
                 ('phone_number', models.CharField(blank=True, default='', max_length=20)),
-                ('avatar', models.ImageField(blank=True, default='', upload_to='avatars/%Y/%m/', validators=[common.validators.MaxFileSizeValidator(2097152), common.validators.FileExtensionValidator(('.jpg', '.jpeg', '.png', '.webp'))])),
+                ('avatar', models.ImageField(blank=True, default='', upload_to='avatars/%Y/%m/', validators=[common.validators.MaxFileSizeValidator(2097152), django.core.validators.FileExtensionValidator(['jpg', 'jpeg', 'png', 'webp'])])),
                 ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
                 ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],

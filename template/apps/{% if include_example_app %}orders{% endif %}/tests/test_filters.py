@@ -18,7 +18,6 @@ PRODUCTS_URL = reverse("v1:product-list")
 
 
 def result_ids(response) -> set[str]:
-    """Return the ids of the listed objects."""
     assert response.status_code == 200, response.json()
     return {result["id"] for result in response.json()["results"]}
 

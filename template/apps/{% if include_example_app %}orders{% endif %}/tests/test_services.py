@@ -7,16 +7,14 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, IntegrityError, connection
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.orders.models import Order, OrderItem, Product
 from apps.orders.services import (
-    DUPLICATE_PRODUCT,
     EMPTY_ORDER,
-    INVALID_QUANTITY,
     NOT_CHANGEABLE,
     NOT_DELETABLE,
     ORDER_NOT_FOUND,
@@ -47,7 +45,6 @@ NOT_DELETABLE_STATUSES = [Order.Status.CONFIRMED, Order.Status.SHIPPED, Order.St
 
 
 def deleted_product() -> Product:
-    """Return a product that was soft-deleted."""
     product = ProductFactory()
     product.delete()
     return product
@@ -117,36 +114,27 @@ class TestOrderCreate:
         assert excinfo.value.details == {"product_ids": [str(other.pk)]}
         assert not Order.all_objects.exists()
 
+    def test_refuses_an_empty_order(self, user: User) -> None:
+        with pytest.raises(ServiceError) as excinfo:
+            order_create(user=user, items=[])
+
+        assert (excinfo.value.code, excinfo.value.message) == ("empty_order", EMPTY_ORDER)
+        assert not Order.all_objects.exists()
+
     @pytest.mark.parametrize(
-        ("items", "code", "message"),
-        [
-            pytest.param([], "empty_order", EMPTY_ORDER, id="empty"),
-            pytest.param([{"quantity": 0}], "invalid_quantity", INVALID_QUANTITY, id="quantity-0"),
-        ],
+        "quantities",
+        [pytest.param([1, 2], id="product-twice"), pytest.param([0], id="quantity-0")],
     )
-    def test_refuses_malformed_lines(
+    def test_the_item_constraints_refuse_malformed_lines(
         self,
         user: User,
         product: Product,
-        items: list[dict[str, object]],
-        code: str,
-        message: str,
+        quantities: list[int],
     ) -> None:
-        items = [{"product_id": product.pk, **item} for item in items]
+        with pytest.raises(IntegrityError):
+            order_create(user=user, items=[line(product, quantity) for quantity in quantities])
 
-        with pytest.raises(ServiceError) as excinfo:
-            order_create(user=user, items=items)
-
-        assert (excinfo.value.code, excinfo.value.message) == (code, message)
         assert not Order.all_objects.exists()
-
-    def test_refuses_a_product_listed_twice(self, user: User, product: Product) -> None:
-        with pytest.raises(ServiceError) as excinfo:
-            order_create(user=user, items=[line(product), line(product, 2)])
-
-        assert excinfo.value.code == "duplicate_product"
-        assert excinfo.value.message == DUPLICATE_PRODUCT
-        assert excinfo.value.details == {"product_id": str(product.pk)}
 
     def test_refuses_a_total_too_large_to_store(self, user: User) -> None:
         expensive = ProductFactory(price=Decimal("99999999.99"))
@@ -436,3 +424,64 @@ class TestProductServices:
 
         assert not Product.objects.filter(pk=product.pk).exists()
         assert Product.all_objects.get(pk=product.pk).is_deleted
+
+
+class TestOrderChangeStatusExpected:
+    def test_refuses_even_a_move_allowed_from_where_the_order_is_now(self) -> None:
+        # Staff meant to cancel the order they saw confirmed; the confirmation never happened.
+        order = OrderFactory(status=Order.Status.PENDING)
+
+        with pytest.raises(ServiceError) as excinfo:
+            order_change_status(
+                order=order,
+                status=Order.Status.CANCELLED,
+                expected=Order.Status.CONFIRMED,
+            )
+
+        assert excinfo.value.code == "status_changed"
+        order.refresh_from_db()
+        assert order.status == Order.Status.PENDING
+
+
+# The services that lock the order's row, each called as a view calls it.
+LOCKING_SERVICES: dict[str, Callable[[Order], object]] = {
+    "update": lambda order: order_update(order=order, notes="Leave at the door"),
+    "cancel": lambda order: order_cancel(order=order),
+    "change-status": lambda order: order_change_status(order=order, status=Order.Status.CONFIRMED),
+    "delete": lambda order: order_delete(order=order),
+}
+
+
+class TestServicesOutsideAnyTransaction:
+    @pytest.mark.django_db(transaction=True)
+    @pytest.mark.parametrize("service", list(LOCKING_SERVICES))
+    def test_the_check_and_the_write_happen_inside_a_transaction(self, service: str) -> None:
+        # Views call services in autocommit mode, with no transaction but the service's own;
+        # without it, Django refuses the row lock on PostgreSQL and SQLite takes none.
+        order = OrderFactory()
+        before = (order.notes, order.status, order.deleted_at)
+        queries: list[tuple[str, bool]] = []
+
+        def record(execute: Callable[..., object], sql: str, *args: object) -> object:
+            queries.append((sql, connection.in_atomic_block))
+            return execute(sql, *args)
+
+        with connection.execute_wrapper(record):
+            LOCKING_SERVICES[service](order)
+
+        on_the_order = [atomic for sql, atomic in queries if Order._meta.db_table in sql]
+        assert on_the_order
+        assert all(on_the_order), queries
+        stored = Order.all_objects.get(pk=order.pk)
+        assert (stored.notes, stored.status, stored.deleted_at) != before
+
+
+class TestOrderCreateTotalLimit:
+    def test_accepts_the_largest_total_that_can_be_stored(self, user: User) -> None:
+        half = ProductFactory(price=Decimal("49999999.99"))
+        cent = ProductFactory(price=Decimal("0.01"))
+
+        order = order_create(user=user, items=[line(half, 2), line(cent)])
+
+        order.refresh_from_db()
+        assert order.total_amount == Decimal("99999999.99")

@@ -1,0 +1,307 @@
+"""Mutation score of the generated test suite (a benchmark, not a CI gate).
+
+Renders the default project (or copies one given with --project), installs its
+development lock into a virtual environment, installs cosmic-ray and mutates, one file at a
+time, the example app's services and selectors, the permissions (``common/permissions.py``
+and any ``apps/*/permissions.py``) and the common error handler. Each mutant is tested
+against the tests that exercise its file, not the whole suite, with coverage off.
+
+Usage: python bench/mutation.py [--project DIR] [--keep DIR] [--data key=value ...]
+                                [--only services,selectors,...]
+Prints killed / survived / timeout per file and in total, then every survivor as
+file:line with the original and the mutated line.
+
+Why cosmic-ray: mutmut 3 leaves decorated functions alone, and every service here is
+decorated with ``@transaction.atomic``; mutmut 2 counts a test run that errors (exit code
+2) as a survivor and lost track of its own mutated file under load. Its binary-operator
+mutants are left out: in these files the only binary operators are ``X | None`` in
+annotations and the ``*`` that makes arguments keyword-only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
+COSMIC_RAY = "cosmic-ray==8.7.0"
+# Only the plugins the targeted tests use: loading schemathesis and hypothesis for every
+# mutant would triple the run time.
+PYTEST = [
+    ".venv/bin/python",
+    "-m",
+    "pytest",
+    "-x",
+    "-q",
+    "-p",
+    "pytest_django.plugin",
+    "-p",
+    "pytest_cov.plugin",
+    "-p",
+    "no:cacheprovider",
+    "--no-cov",
+]
+# The mutated files and the test modules that exercise each (paths in the rendered project):
+# the file's own unit tests, and the API tests where the file's behaviour is what a client
+# sees. Missing modules (a test of an option that is off) are left out.
+TARGETS: dict[str, tuple[str, list[str]]] = {
+    "services": (
+        "apps/orders/services.py",
+        ["apps/orders/tests/test_services.py", "apps/orders/tests/test_tasks.py"],
+    ),
+    "selectors": (
+        "apps/orders/selectors.py",
+        ["apps/orders/tests/test_selectors.py", "apps/orders/tests/test_views.py"],
+    ),
+    "permissions": (
+        "common/permissions.py",
+        ["common/tests/test_permissions.py", "apps/orders/tests/test_views.py"],
+    ),
+    "exceptions": (
+        "common/exceptions.py",
+        ["common/tests/test_exceptions.py", "common/tests/test_error_pages.py"],
+    ),
+}
+
+
+@dataclass
+class FileResult:
+    """The mutants of one file, counted by status, and its survivors."""
+
+    path: str
+    counts: dict[str, int] = field(default_factory=dict)
+    survivors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def run(command: list[str], cwd: Path | None = None) -> None:
+    """Run ``command``; fail loudly with its output if it fails."""
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def prepare_project(args: argparse.Namespace, workdir: Path) -> Path:
+    """Render or copy the project into ``workdir/project`` and give it a virtual environment."""
+    project = workdir / "project"
+    if args.project:
+        source = Path(args.project).resolve()
+        ignore = shutil.ignore_patterns(".venv", "cosmic-ray-*", "__pycache__")
+        shutil.copytree(source, project, ignore=ignore)
+        if (source / ".venv").is_dir():
+            (project / ".venv").symlink_to(source / ".venv")
+    else:
+        sys.path.insert(0, str(TEMPLATE_ROOT))
+        from tests.conftest import render_project  # noqa: PLC0415
+
+        answers = dict(answer.split("=", 1) for answer in args.data)
+        data = {
+            key: value.lower() == "true" if value.lower() in ("true", "false") else value
+            for key, value in answers.items()
+        }
+        render_project(project, **data)
+    if not (project / ".venv").exists():
+        print("installing the project's development lock ...", flush=True)
+        run([sys.executable, "-m", "venv", str(project / ".venv")])
+        lock = ["-r", "requirements/development.lock", "--require-hashes", "--no-deps"]
+        run([str(project / ".venv/bin/pip"), "install", "-q", *lock], cwd=project)
+    return project
+
+
+def install_cosmic_ray(workdir: Path) -> Path:
+    """Install the pinned cosmic-ray into a virtual environment of its own; return its bin."""
+    venv = workdir / "cosmic-ray-venv"
+    print(f"installing {COSMIC_RAY} ...", flush=True)
+    run([sys.executable, "-m", "venv", str(venv)])
+    run([str(venv / "bin/pip"), "install", "-q", COSMIC_RAY])
+    return venv / "bin"
+
+
+def targets(project: Path, only: list[str]) -> dict[str, tuple[str, list[str]]]:
+    """The files to mutate: the fixed ones plus every app's own permissions module."""
+    found = dict(TARGETS)
+    for module in sorted(project.glob("apps/*/permissions.py")):
+        app = module.parent.name
+        tests = ["common/tests/test_permissions.py", f"apps/{app}/tests/test_views.py"]
+        found[f"{app}-permissions"] = (str(module.relative_to(project)), tests)
+    found = {
+        name: (path, [test for test in tests if (project / test).exists()])
+        for name, (path, tests) in found.items()
+        if (project / path).exists()
+    }
+    if only:
+        found = {name: target for name, target in found.items() if name in only}
+    return found
+
+
+def mutate(bin_dir: Path, project: Path, path: str, tests: list[str]) -> FileResult:
+    """Run cosmic-ray on one file against ``tests`` and read the outcome of each mutant."""
+    name = Path(path).stem
+    command = [*PYTEST, *tests]
+    # Plugins are named on the command line; auto-loading them all is the slow part.
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    start = time.perf_counter()
+    baseline = subprocess.run(command, cwd=project, env=env, capture_output=True, check=False)
+    if baseline.returncode != 0:
+        sys.exit(f"the tests fail without mutations: cd {project} && {' '.join(command)}")
+    timeout = max(60.0, 10 * (time.perf_counter() - start))
+
+    test_command = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 " + " ".join(command)
+    config = project / f"cosmic-ray-{name}.toml"
+    session = project / f"cosmic-ray-{name}.sqlite"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(path)}\n"
+        f"timeout = {timeout:.0f}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(test_command)}\n"
+        '\n[cosmic-ray.distributor]\nname = "local"\n'
+        "\n[cosmic-ray.filters.operators-filter]\n"
+        'exclude-operators = ["core/ReplaceBinaryOperator_.*"]\n'
+    )
+    session.unlink(missing_ok=True)
+    start = time.perf_counter()
+    run([str(bin_dir / "cosmic-ray"), "init", str(config), str(session)], cwd=project)
+    run([str(bin_dir / "cr-filter-operators"), str(session), str(config)], cwd=project)
+    run([str(bin_dir / "cosmic-ray"), "exec", str(config), str(session)], cwd=project)
+    result = FileResult(path=path, seconds=time.perf_counter() - start)
+
+    dump = subprocess.run(
+        [str(bin_dir / "cosmic-ray"), "dump", str(session)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    jobs = [json.loads(line) for line in dump.splitlines() if line.strip()]
+    jobs.sort(key=lambda job: job[0]["mutations"][0]["start_pos"])
+    for job, outcome in jobs:
+        label = status_of(outcome)
+        if label == "skipped":
+            continue
+        result.counts[label] = result.counts.get(label, 0) + 1
+        if label != "killed":
+            mutation = job["mutations"][0]
+            line_number = mutation["start_pos"][0]
+            change = describe(outcome.get("diff", "") if outcome else "")
+            result.survivors.append(
+                f"{path}:{line_number} [{label}] {mutation['operator_name']}: {change}"
+            )
+    return result
+
+
+def status_of(outcome: dict | None) -> str:
+    """Name a cosmic-ray work result: killed, survived, timeout, skipped, error or untested."""
+    if not outcome:
+        return "untested"
+    if outcome["worker_outcome"] == "skipped":
+        return "skipped"
+    if outcome["worker_outcome"] != "normal":
+        return "error"
+    # cosmic-ray records a test run it had to stop as killed, with this output.
+    if outcome.get("output") == "timeout":
+        return "timeout"
+    # An incompetent mutant (one that cannot even run) counts as killed.
+    return "survived" if outcome["test_outcome"] == "survived" else "killed"
+
+
+def describe(diff: str) -> str:
+    """The mutation as "original  ->  mutated", from cosmic-ray's diff."""
+    lines = diff.splitlines()
+    removed = [line[1:].strip() for line in lines if re.match(r"-(?!--)\s*\S", line)]
+    added = [line[1:].strip() for line in lines if re.match(r"\+(?!\+\+)\s*\S", line)]
+    return f"{' / '.join(removed)}  ->  {' / '.join(added) or '(removed)'}"
+
+
+def report(results: list[FileResult]) -> None:
+    """Print the table per file and in total, then the survivors."""
+    columns = ["killed", "survived", "timeout"]
+    print()
+    print(
+        f"{'file':<30} {'mutants':>7} "
+        + " ".join(f"{c:>10}" for c in columns)
+        + f" {'score':>6} {'time':>7}"
+    )
+    totals = dict.fromkeys(columns, 0)
+    total_mutants = 0
+    for result in results:
+        mutants = sum(result.counts.values())
+        total_mutants += mutants
+        for column in columns:
+            totals[column] += result.counts.get(column, 0)
+        score = 100 * result.counts.get("killed", 0) / mutants if mutants else 0
+        print(
+            f"{result.path:<30} {mutants:>7} "
+            + " ".join(f"{result.counts.get(c, 0):>10}" for c in columns)
+            + f" {score:>5.1f}% {result.seconds:>6.0f}s"
+        )
+    score = 100 * totals["killed"] / total_mutants if total_mutants else 0
+    print(
+        f"{'total':<30} {total_mutants:>7} "
+        + " ".join(f"{totals[c]:>10}" for c in columns)
+        + f" {score:>5.1f}%"
+    )
+    survivors = [line for result in results for line in result.survivors]
+    print(f"\n{len(survivors)} mutants not killed:")
+    for line in survivors:
+        print(f"  {line}")
+
+
+def main() -> int:
+    """Mutate each target file in turn and print the score."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--project",
+        help="a rendered project to copy instead of rendering one (its .venv, if any, is reused)",
+    )
+    parser.add_argument(
+        "--keep",
+        help="work in this new directory and keep it (cosmic-ray's "
+        "sessions stay in DIR/project: cr-report, cr-html)",
+    )
+    parser.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        help="extra answer key=value for the render, e.g. use_celery=true",
+    )
+    parser.add_argument(
+        "--only", default="", help="comma-separated subset of: " + ", ".join(TARGETS)
+    )
+    args = parser.parse_args()
+    only = [name for name in args.only.split(",") if name]
+
+    if args.keep:
+        workdir = Path(args.keep).resolve()
+        workdir.mkdir(parents=True, exist_ok=False)
+        cleanup = None
+    else:
+        cleanup = tempfile.TemporaryDirectory(prefix="mutation-")
+        workdir = Path(cleanup.name)
+    try:
+        project = prepare_project(args, workdir)
+        bin_dir = install_cosmic_ray(workdir)
+        results = []
+        for name, (path, tests) in targets(project, only).items():
+            print(f"mutating {path} ({name}) against {' '.join(tests)} ...", flush=True)
+            results.append(mutate(bin_dir, project, path, tests))
+        report(results)
+    finally:
+        if cleanup:
+            cleanup.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

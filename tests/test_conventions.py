@@ -1,0 +1,616 @@
+"""Each conformance check of the generated project can fail, and says where and why.
+
+One project is rendered, and a small app of notes is added to it that keeps every rule: its
+conformance checks must all pass, which also shows that a new app, model and endpoint are
+checked without editing the checks. Then, for each check, a copy of that project gets one
+violation (a model, view, service, setting or source line), and only the conformance module
+runs: exactly the matching check must fail, naming the offender (object or file:line) and
+quoting the rule.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import project_env, render_project, run_in
+
+pytestmark = pytest.mark.xdist_group("conventions")
+
+CONFORMANCE = "common/tests/test_conventions.py"
+# Only the checks, with only the plugin they need (pytest-django): no coverage gate, no cache,
+# the module's own order, failures summarised. Loading no other plugin halves each run.
+PYTEST_OPTIONS = ("-p", "pytest_django.plugin", "-p", "no:cacheprovider", "-o", "addopts=")
+PYTEST_OPTIONS += ("--strict-markers", "-q", "-rfE")
+NOTES = "apps/notes"
+
+# An app that keeps every rule: a model with a child, a filtered, ordered, paginated list
+# with a create action, a selector, a service and a factory for each model.
+NOTES_APP = {
+    "__init__.py": "",
+    "apps.py": """\
+from django.apps import AppConfig
+
+
+class NotesConfig(AppConfig):
+    name = "apps.notes"
+""",
+    "models.py": """\
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from common.models import BaseModel
+
+
+class Note(BaseModel):
+    class Kind(models.TextChoices):
+        IDEA = "idea", "Idea"
+        TODO = "todo", "To do"
+
+    # PROTECT: notes stay with their author.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    title = models.CharField(max_length=100, db_index=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.IDEA, db_index=True)
+    budget = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Tag(BaseModel):
+    # CASCADE: a tag means nothing without its note.
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="tags")
+    label = models.CharField(max_length=30)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+""",
+    "selectors.py": """\
+from django.db.models import QuerySet
+
+from apps.notes.models import Note
+
+
+def note_list(*, user) -> QuerySet[Note]:
+    return Note.objects.filter(user=user).prefetch_related("tags")
+""",
+    "services.py": """\
+from django.db import transaction
+
+from apps.notes.models import Note
+
+
+@transaction.atomic
+def note_create(*, user, title: str) -> Note:
+    return Note.objects.create(user=user, title=title)
+""",
+    "serializers.py": """\
+from rest_framework import serializers
+
+from apps.notes.models import Note, Tag
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "label"]
+        read_only_fields = fields
+
+
+class NoteSerializer(serializers.ModelSerializer):
+    tags = TagSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Note
+        fields = ["id", "title", "kind", "budget", "tags"]
+        read_only_fields = fields
+
+
+class NoteCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100)
+""",
+    "filters.py": """\
+from apps.notes.models import Note
+from common.filters import FilterSet
+
+
+class NoteFilter(FilterSet):
+    class Meta:
+        model = Note
+        fields = ["kind"]
+""",
+    "views.py": """\
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from apps.notes.filters import NoteFilter
+from apps.notes.models import Note
+from apps.notes.selectors import note_list
+from apps.notes.serializers import NoteCreateSerializer, NoteSerializer
+from apps.notes.services import note_create
+
+
+@extend_schema_view(list=extend_schema(summary="List my notes", tags=["notes"]))
+class NoteViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    filterset_class = NoteFilter
+    ordering_fields = ["created_at", "title"]
+    serializer_classes = {"create": NoteCreateSerializer}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Note.objects.none()
+        return note_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return self.serializer_classes.get(self.action, NoteSerializer)
+
+    @extend_schema(summary="Write a note", tags=["notes"], responses={201: NoteSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        note = note_create(user=request.user, **serializer.validated_data)
+        return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
+""",
+    "urls.py": """\
+from rest_framework.routers import DefaultRouter
+
+from apps.notes.views import NoteViewSet
+
+router = DefaultRouter()
+router.register("notes", NoteViewSet, basename="note")
+
+urlpatterns = router.urls
+""",
+    "migrations/__init__.py": "",
+    "tests/__init__.py": "",
+    "tests/factories.py": """\
+import factory
+from factory.django import DjangoModelFactory
+
+from apps.notes.models import Note, Tag
+from apps.users.tests.factories import UserFactory
+
+
+class NoteFactory(DjangoModelFactory):
+    class Meta:
+        model = Note
+
+    user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Note {n}")
+
+
+class TagFactory(DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    note = factory.SubFactory(NoteFactory)
+    label = factory.Sequence(lambda n: f"tag{n}")
+""",
+}
+
+
+def replace(project: Path, relative: str, old: str, new: str) -> None:
+    """Replace the one occurrence of ``old`` in a project file."""
+    path = project / relative
+    text = path.read_text()
+    assert text.count(old) == 1, f"{old!r} is not once in {relative}"
+    path.write_text(text.replace(old, new))
+
+
+def append(project: Path, relative: str, text: str) -> None:
+    """Add ``text`` at the end of a project file (creating it if needed)."""
+    path = project / relative
+    path.write_text((path.read_text() if path.exists() else "") + text)
+
+
+def run_conformance(project: Path) -> tuple[set[str], str]:
+    """Run only the conformance checks; return the names of those that failed, and the output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", CONFORMANCE, *PYTEST_OPTIONS],
+        cwd=project,
+        env=project_env(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    failed = set(re.findall(r"^(?:FAILED|ERROR) \S+::(\w+)", output, re.MULTILINE))
+    assert result.returncode in (0, 1), output[-4000:]
+    return failed, output
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Render a project, add the notes app, and check that it passes every check."""
+    project = render_project(tmp_path_factory.mktemp("conventions") / "project", use_jwt=True)
+    for relative, text in NOTES_APP.items():
+        path = project / NOTES / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    replace(
+        project, "config/settings/base.py", '"apps.users",\n', '"apps.users",\n    "apps.notes",\n'
+    )
+    replace(
+        project,
+        "config/urls.py",
+        'path("", include("apps.users.urls")),\n',
+        'path("", include("apps.users.urls")),\n    path("", include("apps.notes.urls")),\n',
+    )
+    run_in(project, "manage.py", "makemigrations", "notes", "--name", "create_notes")
+    failed, output = run_conformance(project)
+    assert not failed, output[-6000:]
+    assert re.search(r"\d+ passed", output), output[-3000:]
+    return project
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: how to break it, which check must fail, what its message says."""
+
+    check: str
+    inject: Callable[[Path], None]
+    # Substrings of the failure: the offender and (part of) the rule it breaks.
+    expect: tuple[str, ...]
+    # The file and a text on the offending line, when the message names a file:line.
+    line_of: tuple[str, str] | None = None
+
+
+def model(code: str) -> Callable[[Path], None]:
+    return lambda project: append(project, f"{NOTES}/models.py", code)
+
+
+def add_action_without_methods(project: Path) -> None:
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "from rest_framework.permissions",
+        "from rest_framework.decorators import action\nfrom rest_framework.permissions",
+    )
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "    def get_serializer_class(self):\n",
+        '    @extend_schema(summary="Pin a note", tags=["notes"])\n'
+        "    @action(detail=True)\n"
+        "    def pin(self, request, pk=None):\n"
+        "        return Response(status=status.HTTP_204_NO_CONTENT)\n\n"
+        "    def get_serializer_class(self):\n",
+    )
+
+
+VIOLATIONS = {
+    "model-without-base-model": Violation(
+        "test_models_inherit_base_model",
+        model(
+            "\n\nclass Plain(models.Model):\n    name = models.CharField(max_length=9)\n\n"
+            "    class Meta:\n        ordering = ['name']\n\n"
+            "    def __str__(self) -> str:\n        return self.name\n"
+        ),
+        ("apps.notes.models.Plain", "Inherits from `BaseModel`"),
+        (f"{NOTES}/models.py", "class Plain("),
+    ),
+    "model-without-str": Violation(
+        "test_models_define_str",
+        model(
+            "\n\nclass Nameless(BaseModel):\n    class Meta:\n        ordering = ['created_at']\n"
+        ),
+        ("apps.notes.models.Nameless", "Added `__str__` method"),
+        (f"{NOTES}/models.py", "class Nameless("),
+    ),
+    "model-without-ordering": Violation(
+        "test_models_have_default_ordering",
+        model(
+            "\n\nclass Unordered(BaseModel):\n    def __str__(self) -> str:\n        return ''\n"
+        ),
+        ("apps.notes.models.Unordered", "Added default `ordering` in `Meta`"),
+        (f"{NOTES}/models.py", "class Unordered("),
+    ),
+    "float-money": Violation(
+        "test_money_fields_are_decimal",
+        lambda project: replace(
+            project,
+            f"{NOTES}/models.py",
+            "budget = models.DecimalField(max_digits=10, decimal_places=2, ",
+            "budget = models.FloatField(",
+        ),
+        ("apps.notes.models.Note.budget is a FloatField", "not `FloatField`"),
+    ),
+    "choices-without-text-choices": Violation(
+        "test_choices_come_from_text_choices",
+        lambda project: replace(
+            project,
+            f"{NOTES}/models.py",
+            "choices=Kind.choices",
+            "choices=[('idea', 'Idea'), ('todo', 'To do')]",
+        ),
+        ("choices=[('idea', 'Idea'), ('todo', 'To do')]", "Used `TextChoices`"),
+        (f"{NOTES}/models.py", "choices=[("),
+    ),
+    "cascade-without-reason": Violation(
+        "test_cascading_foreign_keys_say_why",
+        lambda project: replace(
+            project,
+            f"{NOTES}/models.py",
+            "    # CASCADE: a tag means nothing without its note.\n",
+            "",
+        ),
+        ("apps.notes.models.Tag.note: on_delete=CASCADE", "unless CASCADE is intentional"),
+        (f"{NOTES}/models.py", "note = models.ForeignKey("),
+    ),
+    "ordering-by-unindexed-field": Violation(
+        "test_filtered_and_ordered_fields_are_indexed",
+        lambda project: replace(
+            project, f"{NOTES}/views.py", '["created_at", "title"]', '["created_at", "budget"]'
+        ),
+        ("/api/v1/notes/", "budget (Note.budget) not indexed", "filtered or ordered by"),
+    ),
+    "auto-named-migration": Violation(
+        "test_migrations_are_named",
+        lambda project: append(
+            project,
+            f"{NOTES}/migrations/0002_auto_20260101_1200.py",
+            "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
+            "    dependencies = [('notes', '0001_create_notes')]\n    operations = []\n",
+        ),
+        (f"{NOTES}/migrations/0002_auto_20260101_1200.py", "named descriptively"),
+    ),
+    "view-without-permissions": Violation(
+        "test_views_set_permissions_explicitly",
+        lambda project: replace(
+            project, f"{NOTES}/views.py", "    permission_classes = [IsAuthenticated]\n", ""
+        ),
+        ("apps.notes.views.NoteViewSet", "no permission_classes", "Permissions are explicit"),
+        (f"{NOTES}/views.py", "@extend_schema_view("),
+    ),
+    "view-without-throttle": Violation(
+        "test_endpoints_are_throttled",
+        lambda project: replace(
+            project,
+            f"{NOTES}/views.py",
+            "    filterset_class = NoteFilter\n",
+            "    filterset_class = NoteFilter\n    throttle_classes = ()\n",
+        ),
+        ("apps.notes.views.NoteViewSet): no throttle", "Throttling configured"),
+    ),
+    "list-without-pagination": Violation(
+        "test_list_endpoints_are_paginated",
+        lambda project: replace(
+            project,
+            f"{NOTES}/views.py",
+            "    filterset_class = NoteFilter\n",
+            "    filterset_class = NoteFilter\n    pagination_class = None\n",
+        ),
+        ("/api/v1/notes/", "NoteViewSet): no pagination_class", "Pagination on all list"),
+    ),
+    "ordering-all-fields": Violation(
+        "test_list_endpoints_whitelist_filters_and_ordering",
+        lambda project: replace(
+            project, f"{NOTES}/views.py", '["created_at", "title"]', '"__all__"'
+        ),
+        ("NoteViewSet): ordering_fields is not a list", "`ordering_fields` declared"),
+    ),
+    "unversioned-url": Violation(
+        "test_endpoints_are_versioned",
+        lambda project: replace(
+            project,
+            "config/urls.py",
+            'path("admin/", admin.site.urls),\n',
+            'path("admin/", admin.site.urls),\n    path("api/", include("apps.notes.urls")),\n',
+        ),
+        ("/api/notes/ (apps/notes/views.py", "under a version prefix (`/api/v1/`)"),
+    ),
+    "inconsistent-url-name": Violation(
+        "test_url_names_are_consistent",
+        lambda project: replace(project, f"{NOTES}/urls.py", 'basename="note"', 'basename="Note"'),
+        ("name 'Note-list'", "URL names are consistent"),
+    ),
+    "one-serializer-for-read-and-write": Violation(
+        "test_views_read_and_write_with_separate_serializers",
+        lambda project: replace(
+            project, f"{NOTES}/views.py", '{"create": NoteCreateSerializer}', "{}"
+        ),
+        (
+            "create reads and writes with apps.notes.serializers.NoteSerializer",
+            "Separate serializers for read vs. write",
+        ),
+    ),
+    "readable-password": Violation(
+        "test_sensitive_fields_are_write_only",
+        lambda project: append(
+            project,
+            f"{NOTES}/serializers.py",
+            "\n\nclass ShareSerializer(serializers.Serializer):\n"
+            "    password = serializers.CharField()\n",
+        ),
+        ("apps.notes.serializers.ShareSerializer: field 'password' is readable", "write_only"),
+        (f"{NOTES}/serializers.py", "class ShareSerializer("),
+    ),
+    "undocumented-operation": Violation(
+        "test_operations_are_documented",
+        lambda project: replace(project, f"{NOTES}/views.py", 'summary="Write a note", ', ""),
+        ("POST /api/v1/notes/: no summary", "documented with `@extend_schema`"),
+    ),
+    "n-plus-one-list": Violation(
+        "test_list_query_count_is_constant",
+        lambda project: replace(project, f"{NOTES}/selectors.py", '.prefetch_related("tags")', ""),
+        ("/api/v1/notes/ (apps/notes/views.py", "queries for a page of 1", "N+1 queries"),
+    ),
+    "production-allows-anyone": Violation(
+        "test_api_defaults_are_secure",
+        lambda project: append(
+            project,
+            "config/settings/production.py",
+            'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = '
+            '["rest_framework.permissions.AllowAny"]\n',
+        ),
+        ("production: DEFAULT_PERMISSION_CLASSES", "Default permission class is `IsAuthenticated`"),
+    ),
+    "cors-allows-all": Violation(
+        "test_cors_allows_only_listed_origins",
+        lambda project: append(
+            project, "config/settings/production.py", "CORS_ALLOW_ALL_ORIGINS = True\n"
+        ),
+        ("production: CORS_ALLOW_ALL_ORIGINS is on", "only allow known origins"),
+    ),
+    "production-local-memory-cache": Violation(
+        "test_production_uses_postgresql_and_redis",
+        lambda project: append(
+            project,
+            "config/settings/production.py",
+            'CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}\n',
+        ),
+        ("production: cache backend django.core.cache.backends.locmem", "Redis configured"),
+    ),
+    "removed-setting": Violation(
+        "test_no_removed_settings",
+        lambda project: append(
+            project, "config/settings/production.py", "SECURE_BROWSER_XSS_FILTER = True\n"
+        ),
+        ("production: SECURE_BROWSER_XSS_FILTER", "No settings Django removed"),
+    ),
+    "positional-service": Violation(
+        "test_services_take_keyword_only_plain_values",
+        lambda project: append(
+            project,
+            f"{NOTES}/services.py",
+            "\n\n@transaction.atomic\ndef note_rename(note, title):\n"
+            "    note.title = title\n    note.save()\n",
+        ),
+        ("note_rename: positional parameters", "keyword-only"),
+        (f"{NOTES}/services.py", "def note_rename("),
+    ),
+    "service-writes-outside-transaction": Violation(
+        "test_services_that_write_are_atomic",
+        lambda project: append(
+            project,
+            f"{NOTES}/services.py",
+            "\n\ndef note_forget(*, note: Note) -> None:\n    note.delete()\n",
+        ),
+        ("note_forget: writes", "outside transaction.atomic", "Wrapped in `transaction.atomic()`"),
+        (f"{NOTES}/services.py", "def note_forget("),
+    ),
+    "service-imports-http": Violation(
+        "test_services_have_no_http_or_serializer_logic",
+        lambda project: append(
+            project, f"{NOTES}/services.py", "from rest_framework.response import Response\n"
+        ),
+        ("imports rest_framework.response.Response", "No HTTP logic"),
+        (f"{NOTES}/services.py", "from rest_framework.response import Response"),
+    ),
+    "query-in-view": Violation(
+        "test_views_build_no_queries",
+        lambda project: replace(
+            project,
+            f"{NOTES}/views.py",
+            "return note_list(user=self.request.user)",
+            "return Note.objects.filter(user=self.request.user).prefetch_related('tags')",
+        ),
+        ("Note.objects.filter(user=self.request.user)", "queries live in `selectors.py`"),
+        (f"{NOTES}/views.py", "return Note.objects.filter("),
+    ),
+    "f-string-sql": Violation(
+        "test_sql_is_never_formatted",
+        lambda project: append(
+            project,
+            f"{NOTES}/selectors.py",
+            "\n\ndef note_titled(*, title: str) -> list[Note]:\n"
+            "    return list(Note.objects.raw("
+            "f\"SELECT * FROM notes_note WHERE title = '{title}'\"))\n",
+        ),
+        ("Note.objects.raw(f", "Never build SQL with f-strings"),
+        (f"{NOTES}/selectors.py", "Note.objects.raw(f"),
+    ),
+    "serializer-all-fields": Violation(
+        "test_serializers_list_their_fields",
+        lambda project: append(
+            project,
+            f"{NOTES}/serializers.py",
+            "\n\nclass NoteExportSerializer(serializers.ModelSerializer):\n"
+            "    class Meta:\n        model = Note\n        fields = '__all__'\n",
+        ),
+        ('never `fields = "__all__"`',),
+        (f"{NOTES}/serializers.py", "fields = '__all__'"),
+    ),
+    "hardcoded-secret": Violation(
+        "test_no_hardcoded_secrets",
+        lambda project: append(
+            project, f"{NOTES}/partner.py", 'PARTNER_API_TOKEN = "c2VjcmV0LXRva2VuLXZhbHVl"\n'
+        ),
+        ("PARTNER_API_TOKEN is a string literal", "never hardcoded"),
+        (f"{NOTES}/partner.py", "PARTNER_API_TOKEN"),
+    ),
+    "action-without-methods": Violation(
+        "test_actions_declare_methods_and_detail",
+        add_action_without_methods,
+        ("@action(detail=True)", "with correct `methods` and `detail` settings"),
+        (f"{NOTES}/views.py", "@action(detail=True)"),
+    ),
+    "logic-in-urls": Violation(
+        "test_urls_modules_hold_no_logic",
+        lambda project: append(
+            project, f"{NOTES}/urls.py", "\n\ndef extra_patterns() -> list:\n    return []\n"
+        ),
+        ("FunctionDef", "No logic in `urls.py`"),
+        (f"{NOTES}/urls.py", "def extra_patterns("),
+    ),
+    "env-not-ignored": Violation(
+        "test_project_layout",
+        lambda project: replace(project, ".gitignore", ".env\n", ""),
+        (".gitignore does not list .env", "`.env` in `.gitignore`"),
+    ),
+}
+
+
+def line_number(path: Path, text: str) -> int:
+    """Return the number of the first line of ``path`` that contains ``text``."""
+    lines = path.read_text().splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if text in line)
+
+
+def test_every_check_has_a_violation(baseline: Path) -> None:
+    """A check added to the module without a violation here is caught."""
+    source = (baseline / CONFORMANCE).read_text()
+    checks = set(re.findall(r"^def (test_\w+)", source, re.MULTILINE))
+    # The discovery self-test guards the others: no project code breaks it but a broken one.
+    covered = {violation.check for violation in VIOLATIONS.values()}
+    assert checks - covered == {"test_discovery_finds_the_project"}
+
+
+@pytest.mark.parametrize("name", list(VIOLATIONS))
+def test_check_fails_on_its_violation(baseline: Path, tmp_path: Path, name: str) -> None:
+    violation = VIOLATIONS[name]
+    project = shutil.copytree(
+        baseline,
+        tmp_path / "project",
+        ignore=shutil.ignore_patterns(".venv", "__pycache__", "*.sqlite3"),
+    )
+    violation.inject(project)
+
+    failed, output = run_conformance(project)
+
+    assert failed == {violation.check}, output[-6000:]
+    for text in violation.expect:
+        assert text in output, f"{text!r} not in the failure:\n{output[-6000:]}"
+    if violation.line_of is not None:
+        relative, text = violation.line_of
+        place = f"{relative}:{line_number(project / relative, text)}"
+        assert place in output, f"{place} not in the failure:\n{output[-6000:]}"
