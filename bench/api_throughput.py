@@ -352,7 +352,7 @@ for method, path, body in json.loads(os.environ["BENCH_REQUESTS"]):
 print(json.dumps(counts))
 """
 
-UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
 def free_port() -> int:
@@ -441,8 +441,11 @@ def wrk(url: str, auth: str, seconds: float, connections: int, script: Path | No
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
 
     def latency(percentile: str) -> float:
-        value, unit = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)$", output, re.M).groups()
-        return float(value) * UNITS[unit]
+        found = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+        if found is None:
+            message = f"no {percentile}% latency in wrk's output:\n{output}"
+            raise ValueError(message)
+        return float(found.group(1)) * UNITS[found.group(2)]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: (.*)$", output, re.M)
