@@ -29,4 +29,3 @@ class StandardPagination(StrictPageSizeMixin, PageNumberPagination):
     """Page-number pagination; clients may ask for up to 100 items per page."""
 
     page_size = 20
-

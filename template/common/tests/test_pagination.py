@@ -51,4 +51,3 @@ class TestStandardPagination:
             paginator.paginate_queryset(self.items, get(f"/items/?page_size={page_size}"))
 
         assert refused.value.detail == {"page_size": [INVALID_PAGE_SIZE]}
-
