@@ -387,7 +387,7 @@ def request(
 
 
 def masked(value: object) -> object:
-    """Return a placed order with its and its lines' ids and timestamps masked."""
+    """Return a placed order with the new ids and timestamps (its own and its lines') masked."""
     if isinstance(value, list):
         return [masked(item) for item in value]
     if not isinstance(value, dict):
