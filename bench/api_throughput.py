@@ -1,72 +1,266 @@
-"""Throughput of the generated order list under gunicorn on PostgreSQL, against a ceiling.
+"""Throughput of the generated API under gunicorn on PostgreSQL, against hand-written views.
 
-Renders the default project, seeds PostgreSQL with ``--orders`` orders (3 items each) for
-one user, serves it with gunicorn (production settings, ``--workers`` workers), and for a
-fixed time sends requests from ``--clients`` threads to:
+Renders the default project, seeds PostgreSQL with ``--orders`` orders of 3 items for one
+user and ``--products`` products, runs ``VACUUM ANALYZE`` (so the planner has statistics
+even where autovacuum is off), and serves it with gunicorn (production settings,
+``--workers`` sync workers). The load comes from ``wrk`` (a separate process, ``--latency``),
+authenticated as the seeded user with the project's own token.
 
-- ``/api/v1/orders/?page_size=100``: the generated ViewSet (JWT auth, filters, pagination,
-  selector with prefetches and the item-count subquery, nested serializers);
-- ``/bench/orders/``: a hand-written Django view returning the same page's JSON from one
-  ``.values()`` query plus the items, no DRF: the ceiling for this stack;
-- ``/api/health/``: database + cache round trip, no auth.
+Each endpoint is measured against a like-for-like baseline served by the same gunicorn:
+a hand-written Django view (no DRF) that authenticates the same token with the same
+authentication class, answers the same pagination envelope (``count``, ``next``,
+``previous``, ``results``) and the same fields, byte for byte. The script checks that
+before measuring: the two bodies must be equal JSON (pagination links compared with the
+baseline's path swapped for the API's; ids and timestamps masked for create) and the
+table shows both sizes. The baseline views and their URL module are written into the
+rendered copy only.
 
-Prints requests/s and latency percentiles for each. Needs PostgreSQL and Redis on
-127.0.0.1 (as the template's service tests do).
-Usage: python bench/api_throughput.py [--orders 20000] [--seconds 10] [--clients 4]
+Endpoints: the orders list at page sizes 20 and 100, one order, placing an order (POST)
+and the products list (page of 100). Each pair runs ``--rounds`` times, alternating API
+and baseline; the table shows the median of the rounds, and the median of the rounds'
+API/baseline ratios. Queries per request are counted
+once per endpoint, in-process with Django's test client against the same database.
+
+Needs PostgreSQL and Redis on 127.0.0.1 (as the template's service tests do) and ``wrk``.
+Usage: python bench/api_throughput.py [--orders 20000] [--seconds 5] [--rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
-import http
-import http.client
 import json
 import os
+import re
 import secrets
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 
-BENCH_URLS = '''
-"""URLs of the benchmark: the project's own, plus a hand-written ceiling view."""
+BASELINE_VIEWS = '''
+"""Hand-written baselines: the JSON of the API's endpoints, with Django alone."""
 
-from django.http import JsonResponse
+import json
+import uuid
+from decimal import Decimal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.settings import api_settings
+
+from apps.orders.models import Order, OrderItem, Product
+
+# The token authentication the API uses (JWT or DRF's token), on the plain request.
+AUTHENTICATION = api_settings.DEFAULT_AUTHENTICATION_CLASSES[0]()
+ORDER_COLUMNS = (
+    "id", "status", "total_amount", "notes", "cancellation_reason", "created_at", "updated_at"
+)
+ITEM_COLUMNS = ("order_id", "id", "product_id", "product__name", "product__sku", "quantity",
+                "unit_price")
+PRODUCT_COLUMNS = ("id", "name", "sku", "description", "price", "is_active", "created_at")
+STATUS_LABELS = dict(Order.Status.choices)
+
+
+def respond(data, status=200):
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body, status=status, content_type="application/json")
+
+
+def utc(value):
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def authenticate(request):
+    found = AUTHENTICATION.authenticate(request)
+    return None if found is None else found[0]
+
+
+def link(request, number):
+    scheme, netloc, path, query, fragment = urlsplit(request.build_absolute_uri())
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    params.pop("page", None)
+    if number > 1:
+        params["page"] = str(number)
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items())), fragment))
+
+
+def page(request, rows, count_rows, represent):
+    size = min(int(request.GET.get("page_size", 20)), 100)
+    number = int(request.GET.get("page", 1))
+    count = count_rows.count()
+    start = (number - 1) * size
+    return respond({
+        "count": count,
+        "next": link(request, number + 1) if start + size < count else None,
+        "previous": link(request, number - 1) if number > 1 else None,
+        "results": represent(list(rows[start:start + size])),
+    })
+
+
+def orders_shown(rows, email):
+    lines = {}
+    items = OrderItem.objects.filter(order_id__in=[row[0] for row in rows]).order_by("created_at")
+    for order_id, pk, product_id, name, sku, quantity, unit_price in items.values_list(
+        *ITEM_COLUMNS
+    ):
+        lines.setdefault(order_id, []).append({
+            "id": str(pk),
+            "product": {"id": str(product_id), "name": name, "sku": sku},
+            "quantity": quantity,
+            "unit_price": str(unit_price),
+            "line_total": str(unit_price * quantity),
+        })
+    shown = []
+    for pk, status, total, notes, reason, created_at, updated_at in rows:
+        order_lines = lines.get(pk, [])
+        shown.append({
+            "id": str(pk),
+            "user_email": email,
+            "status": status,
+            "status_display": STATUS_LABELS[status],
+            "total_amount": str(total),
+            "notes": notes,
+            "cancellation_reason": reason,
+            "item_count": len(order_lines),
+            "items": order_lines,
+            "created_at": utc(created_at),
+            "updated_at": utc(updated_at),
+        })
+    return shown
+
+
+def products_shown(rows):
+    return [
+        {
+            "id": str(pk),
+            "name": name,
+            "sku": sku,
+            "description": description,
+            "price": str(price),
+            "is_active": is_active,
+            "created_at": utc(created_at),
+        }
+        for pk, name, sku, description, price, is_active, created_at in rows
+    ]
+
+
+def unauthorized():
+    return respond({"detail": "Authentication credentials were not provided."}, status=401)
+
+
+def refused(message):
+    return respond({"detail": message}, status=400)
+
+
+@csrf_exempt
+def orders(request):
+    user = authenticate(request)
+    if user is None:
+        return unauthorized()
+    if request.method == "POST":
+        return place_order(request, user)
+    mine = Order.objects.filter(user=user)
+    rows = mine.order_by("-created_at").values_list(*ORDER_COLUMNS)
+    return page(request, rows, mine, lambda rows: orders_shown(rows, user.email))
+
+
+def order(request, pk):
+    user = authenticate(request)
+    if user is None:
+        return unauthorized()
+    rows = list(Order.objects.filter(user=user, pk=pk).values_list(*ORDER_COLUMNS))
+    if not rows:
+        return respond({"detail": "Not found."}, status=404)
+    return respond(orders_shown(rows, user.email)[0])
+
+
+def place_order(request, user):
+    try:
+        data = json.loads(request.body)
+        items = data["items"]
+        notes = data.get("notes", "")
+        quantities = {uuid.UUID(item["product_id"]): item["quantity"] for item in items}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return refused("Malformed order.")
+    if not 1 <= len(items) <= 50 or len(quantities) != len(items):
+        return refused("Between 1 and 50 lines, one per product.")
+    if not isinstance(notes, str) or len(notes) > 2000:
+        return refused("Notes are text of at most 2000 characters.")
+    if any(type(q) is not int or not 1 <= q <= 1000 for q in quantities.values()):
+        return refused("A quantity is a whole number from 1 to 1000.")
+    with transaction.atomic():
+        products = Product.objects.filter(pk__in=list(quantities), is_active=True).in_bulk()
+        if len(products) != len(quantities):
+            return refused("A product is not for sale.")
+        lines = [
+            OrderItem(product=products[pk], quantity=quantity, unit_price=products[pk].price)
+            for pk, quantity in quantities.items()
+        ]
+        total = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+        placed = Order.objects.create(user=user, notes=notes, total_amount=total)
+        for line in lines:
+            line.order = placed
+        OrderItem.objects.bulk_create(lines)
+    shown = {
+        "id": str(placed.pk),
+        "user_email": user.email,
+        "status": placed.status,
+        "status_display": STATUS_LABELS[placed.status],
+        "total_amount": str(placed.total_amount),
+        "notes": placed.notes,
+        "cancellation_reason": placed.cancellation_reason,
+        "item_count": len(lines),
+        "items": [
+            {
+                "id": str(line.pk),
+                "product": {
+                    "id": str(line.product.pk),
+                    "name": line.product.name,
+                    "sku": line.product.sku,
+                },
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "line_total": str(line.unit_price * line.quantity),
+            }
+            for line in lines
+        ],
+        "created_at": utc(placed.created_at),
+        "updated_at": utc(placed.updated_at),
+    }
+    return respond(shown, status=201)
+
+
+def products(request):
+    user = authenticate(request)
+    if user is None:
+        return unauthorized()
+    shown = Product.objects.all() if user.is_staff else Product.objects.filter(is_active=True)
+    rows = shown.order_by("name").values_list(*PRODUCT_COLUMNS)
+    return page(request, rows, shown, products_shown)
+'''
+
+BENCH_URLS = '''
+"""The project's URLs, plus the hand-written baselines under /baseline/."""
+
 from django.urls import include, path
 
-from apps.orders.models import Order, OrderItem
-
-
-def orders_ceiling(request):
-    user_id = request.GET["user"]
-    orders = list(
-        Order.objects.filter(user_id=user_id)
-        .order_by("-created_at")
-        .values("id", "status", "total_amount", "notes", "created_at")[:100]
-    )
-    items = OrderItem.objects.filter(order_id__in=[o["id"] for o in orders]).values(
-        "order_id", "product_id", "product__name", "quantity", "unit_price"
-    )
-    by_order = {}
-    for item in items:
-        by_order.setdefault(item["order_id"], []).append(item)
-    for order in orders:
-        order["items"] = by_order.get(order["id"], [])
-        order["item_count"] = len(order["items"])
-    count = Order.objects.filter(user_id=user_id).count()
-    return JsonResponse({"count": count, "results": orders}, json_dumps_params={"default": str})
-
+import bench_baseline
 
 urlpatterns = [
-    path("bench/orders/", orders_ceiling),
+    path("baseline/orders/", bench_baseline.orders),
+    path("baseline/orders/<uuid:pk>/", bench_baseline.order),
+    path("baseline/products/", bench_baseline.products),
     path("", include("config.urls")),
 ]
 '''
@@ -79,29 +273,87 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = []  # noqa: F405
 """
 
 SEED = """
+import json
 import random
 from decimal import Decimal
 from django.contrib.auth import get_user_model
+from django.db import connection
 from apps.orders.models import Order, OrderItem, Product
 
+random.seed(12)
 User = get_user_model()
 user = User.objects.create_user(email="bench@example.com", password="bench-password-1")
 products = Product.objects.bulk_create(
-    [Product(name=f"Product {n}", sku=f"SKU-{n}", price=Decimal("9.99")) for n in range(50)]
+    [
+        Product(
+            name=f"Product {n:05}",
+            sku=f"SKU-{n:05}",
+            description=f"The product number {n}, for the benchmark.",
+            price=Decimal(random.randint(100, 99999)) / 100,
+        )
+        for n in range(PRODUCTS)
+    ]
 )
 orders = Order.objects.bulk_create(
-    [Order(user=user, total_amount=Decimal("29.97")) for _ in range(ORDERS)], batch_size=2000
+    [Order(user=user, total_amount=Decimal("0.00")) for _ in range(ORDERS)], batch_size=2000
 )
 OrderItem.objects.bulk_create(
     [
-        OrderItem(order=order, product=product, quantity=1, unit_price=Decimal("9.99"))
+        OrderItem(
+            order=order, product=product, quantity=random.randint(1, 5), unit_price=product.price
+        )
         for order in orders
         for product in random.sample(products, 3)
     ],
     batch_size=5000,
 )
-print(user.pk)
+with connection.cursor() as cursor:
+    # One order a minute, the lines a millisecond apart: the lists' orderings have no ties,
+    # so the API and the baselines list the same rows in the same order.
+    cursor.execute(
+        "UPDATE orders_order o SET created_at = now() - n.rank * interval '1 minute', "
+        "updated_at = now() - n.rank * interval '1 minute' "
+        "FROM (SELECT id, row_number() OVER (ORDER BY id) AS rank FROM orders_order) n "
+        "WHERE o.id = n.id"
+    )
+    cursor.execute(
+        "UPDATE orders_orderitem i SET created_at = o.created_at + n.rank * interval '1 ms' "
+        "FROM (SELECT id, row_number() OVER (PARTITION BY order_id ORDER BY id) AS rank "
+        "FROM orders_orderitem) n, orders_order o WHERE i.id = n.id AND o.id = i.order_id"
+    )
+    cursor.execute(
+        "UPDATE orders_order o SET total_amount = t.total FROM (SELECT order_id, "
+        "sum(quantity * unit_price) AS total FROM orders_orderitem GROUP BY order_id) t "
+        "WHERE o.id = t.order_id"
+    )
+    # Autovacuum may be off or late: give the planner its statistics now.
+    cursor.execute("VACUUM ANALYZE")
+print(json.dumps({"user": str(user.pk), "order": str(orders[0].pk),
+                  "products": [str(p.pk) for p in products[:3]]}))
 """
+
+# Counts each endpoint's queries with Django's test client, in-process on the same database.
+PROBE = """
+import json
+import os
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+client = Client(HTTP_AUTHORIZATION=os.environ["BENCH_AUTH"], HTTP_HOST="127.0.0.1")
+counts = {}
+for method, path, body in json.loads(os.environ["BENCH_REQUESTS"]):
+    with CaptureQueriesContext(connection) as queries:
+        if method == "POST":
+            response = client.post(path, body, content_type="application/json")
+        else:
+            response = client.get(path)
+    assert response.status_code < 300, (path, response.status_code)
+    counts[path] = len(queries)
+print(json.dumps(counts))
+"""
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
 def free_port() -> int:
@@ -112,56 +364,111 @@ def free_port() -> int:
 
 
 def run(project: Path, env: dict[str, str], *args: str) -> str:
-    """Run ``python <args>`` in the project and return its output."""
+    """Run ``python <args>`` in the project and return the last line of its output."""
     result = subprocess.run(
         [sys.executable, *args], cwd=project, env=env, capture_output=True, text=True, check=True
     )
-    return result.stdout.strip()
+    # The shell prints a line about its automatic imports before the script's output.
+    return result.stdout.strip().splitlines()[-1]
 
 
-def load(port: int, path: str, headers: dict[str, str], seconds: float, clients: int) -> None:
-    """Send requests from ``clients`` threads for ``seconds``; print throughput and latency."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def client() -> None:
-        nonlocal errors
-        while time.perf_counter() < deadline:
-            # gunicorn's sync workers close the connection after each response.
-            start = time.perf_counter()
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            connection.close()
-            elapsed = time.perf_counter() - start
-            with lock:
-                latencies.append(elapsed)
-                errors += response.status != http.HTTPStatus.OK
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
-    quantiles = statistics.quantiles(latencies, n=100)
-    print(
-        f"{path:40} {len(latencies) / wall:8.1f} req/s   p50 {quantiles[49] * 1000:6.1f} ms   "
-        f"p95 {quantiles[94] * 1000:6.1f} ms   non-200: {errors}"
+def request(
+    port: int, method: str, path: str, auth: str, body: str | None = None
+) -> tuple[int, bytes]:
+    """Send one request to the server; return the status and the body."""
+    http_request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=body.encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": auth, "Content-Type": "application/json"},
     )
+    with urllib.request.urlopen(http_request, timeout=30) as response:  # noqa: S310 (loopback)
+        return response.status, response.read()
 
 
-def main() -> int:
-    """Render, seed, serve and measure."""
+def masked(value: object) -> object:
+    """Return a placed order with the new ids and timestamps (its own and its lines') masked."""
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    new = {"id", "created_at", "updated_at"}
+    return {
+        key: "*" if key in new else item if key == "product" else masked(item)
+        for key, item in value.items()
+    }
+
+
+def compare_bodies(
+    port: int, auth: str, pairs: list[tuple[str, ...]], order_body: str
+) -> dict[str, int] | None:
+    """Check that each baseline answers the API's JSON; return each path's body size."""
+    sizes: dict[str, int] = {}
+    for name, method, api_path, baseline_path in pairs:
+        body = order_body if method == "POST" else None
+        _, api = request(port, method, api_path, auth, body)
+        _, baseline = request(port, method, baseline_path, auth, body)
+        sizes[api_path], sizes[baseline_path] = len(api), len(baseline)
+        api_json = json.loads(api)
+        # The pagination links name each one's own path.
+        baseline_json = json.loads(baseline.replace(b"/baseline/", b"/api/v1/"))
+        if method == "POST":
+            api_json, baseline_json = masked(api_json), masked(baseline_json)
+        if api_json != baseline_json:
+            print(f"{name}: the baseline's body differs from the API's", file=sys.stderr)
+            print(api.decode(), baseline.decode(), sep="\n", file=sys.stderr)
+            return None
+    return sizes
+
+
+def wrk(url: str, auth: str, seconds: float, connections: int, script: Path | None) -> dict:
+    """Load ``url`` with wrk; return req/s, p50 and p99 in ms, and the error count."""
+    command = [
+        "wrk",
+        "--threads",
+        "1",
+        "--connections",
+        str(connections),
+        "--duration",
+        f"{seconds:.0f}s",
+        "--timeout",
+        "30s",
+        "--latency",
+        "--header",
+        f"Authorization: {auth}",
+    ]
+    if script is not None:
+        command += ["--script", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+
+    def latency(percentile: str) -> float:
+        found = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.MULTILINE)
+        if found is None:
+            message = f"no {percentile}% latency in wrk's output:\n{output}"
+            raise ValueError(message)
+        return float(found.group(1)) * UNITS[found.group(2)]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: (.*)$", output, re.M)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
+
+
+def main() -> int:  # noqa: PLR0915
+    """Render, seed, serve, check the baselines and measure."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=20000)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--template", type=Path, default=TEMPLATE_ROOT)
     args = parser.parse_args()
 
     database = f"drf_bench_{uuid.uuid4().hex[:8]}"
@@ -184,11 +491,12 @@ def main() -> int:
                 "project_name=Bench API",
                 "--data",
                 "run_setup=false",
-                str(TEMPLATE_ROOT),
+                str(args.template),
                 str(project),
             ],
             check=True,
         )
+        (project / "bench_baseline.py").write_text(BASELINE_VIEWS)
         (project / "bench_urls.py").write_text(BENCH_URLS)
         (project / "bench_settings.py").write_text(BENCH_SETTINGS)
         env = {
@@ -200,14 +508,15 @@ def main() -> int:
             "REDIS_URL": "redis://127.0.0.1:6379/14",
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_LOG_LEVEL": "WARNING",
+            "JWT_ACCESS_TOKEN_LIFETIME_MINUTES": "600",
         }
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database], check=True)
         server = None
         try:
             run(project, env, "manage.py", "migrate", "--noinput")
-            seed = SEED.replace("ORDERS", str(args.orders))
-            # The shell prints a line about its automatic imports before the user's id.
-            user_id = run(project, env, "manage.py", "shell", "-c", seed).splitlines()[-1]
+            seed = SEED.replace("ORDERS", str(args.orders)).replace("PRODUCTS", str(args.products))
+            seeded = json.loads(run(project, env, "manage.py", "shell", "-c", seed))
+            server_log = Path(workdir) / "gunicorn.log"
             server = subprocess.Popen(
                 [
                     sys.executable,
@@ -219,11 +528,14 @@ def main() -> int:
                 ],
                 cwd=project,
                 stdout=subprocess.DEVNULL,
+                stderr=server_log.open("w"),
                 env={
                     **env,
                     "PORT": str(port),
                     "WEB_CONCURRENCY": str(args.workers),
                     "GUNICORN_LOG_LEVEL": "warning",
+                    # No worker restarts in the middle of a measurement.
+                    "GUNICORN_MAX_REQUESTS": "0",
                 },
             )
             for _ in range(100):
@@ -232,29 +544,104 @@ def main() -> int:
                     break
                 except OSError:
                     time.sleep(0.1)
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            body = json.dumps({"email": "bench@example.com", "password": "bench-password-1"})
-            connection.request(
-                "POST", "/api/v1/auth/login/", body, {"Content-Type": "application/json"}
+            login = json.dumps({"email": "bench@example.com", "password": "bench-password-1"})
+            _, body = request(port, "POST", "/api/v1/auth/login/", "", login)
+            auth = f"Bearer {json.loads(body)['access']}"
+
+            order_body = json.dumps(
+                {
+                    "items": [
+                        {"product_id": pk, "quantity": n + 1}
+                        for n, pk in enumerate(seeded["products"])
+                    ],
+                    "notes": "",
+                }
             )
-            response = connection.getresponse()
-            token = json.loads(response.read())["access"]
-            auth = {"Authorization": f"Bearer {token}"}
+            endpoints = [
+                ("orders list, page of 20", "GET", "orders/?page_size=20"),
+                ("orders list, page of 100", "GET", "orders/?page_size=100"),
+                ("order detail", "GET", f"orders/{seeded['order']}/"),
+                ("products list, page of 100", "GET", "products/?page_size=100"),
+                ("order create", "POST", "orders/"),
+            ]
+            pairs = [
+                (name, method, f"/api/v1/{path}", f"/baseline/{path}")
+                for name, method, path in endpoints
+            ]
+
+            sizes = compare_bodies(port, auth, pairs, order_body)
+            if sizes is None:
+                return 1
+
+            probed = [(method, path, order_body) for _, method, *paths in pairs for path in paths]
+            probe_env = {**env, "BENCH_AUTH": auth, "BENCH_REQUESTS": json.dumps(probed)}
+            queries = json.loads(run(project, probe_env, "manage.py", "shell", "-c", PROBE))
+
+            post_script = Path(workdir) / "post.lua"
+            post_script.write_text(
+                'wrk.method = "POST"\n'
+                f"wrk.body = {json.dumps(order_body)}\n"
+                'wrk.headers["Content-Type"] = "application/json"\n'
+            )
+            results: dict[str, list[dict]] = {}
+            # Reads first: placing orders grows the list the reads count.
+            for _ in range(args.rounds):
+                for _, method, *paths in pairs:
+                    for path in paths:
+                        results.setdefault(path, []).append(
+                            wrk(
+                                f"http://127.0.0.1:{port}{path}",
+                                auth,
+                                args.seconds,
+                                args.connections,
+                                post_script if method == "POST" else None,
+                            )
+                        )
+
             print(
-                f"{args.orders} orders x 3 items, page of 100, gunicorn {args.workers} workers, "
-                f"{args.clients} clients, {args.seconds:.0f} s each"
+                f"{args.orders} orders x 3 items, {args.products} products, gunicorn "
+                f"{args.workers} sync workers, wrk 1 thread {args.connections} connections, "
+                f"{args.rounds} rounds of {args.seconds:.0f} s (medians; the ratio: median of "
+                "the rounds' ratios)"
             )
-            load(port, "/api/v1/orders/?page_size=100", auth, args.seconds, args.clients)
-            load(port, f"/bench/orders/?user={user_id}", {}, args.seconds, args.clients)
-            load(port, "/api/health/", {}, args.seconds, args.clients)
+            print(
+                "| endpoint | served by | req/s | p50 ms | p99 ms | queries | bytes | "
+                "vs baseline |\n|---|---|---|---|---|---|---|---|"
+            )
+            failed = False
+            for name, _, api_path, baseline_path in pairs:
+                # Each round measures the two back to back: the ratio of a round is the
+                # least disturbed by other load on the machine.
+                ratios = [
+                    api["rps"] / baseline["rps"]
+                    for api, baseline in zip(results[api_path], results[baseline_path], strict=True)
+                ]
+                for path, served_by in ((api_path, "API"), (baseline_path, "baseline")):
+                    runs = results[path]
+                    errors = sum(run["errors"] for run in runs)
+                    failed |= bool(errors)
+                    ratio = f"{statistics.median(ratios):.2f}x" if path == api_path else ""
+                    print(
+                        f"| {name} | {served_by} | "
+                        f"{statistics.median(run['rps'] for run in runs):.1f} | "
+                        f"{statistics.median(run['p50'] for run in runs):.1f} | "
+                        f"{statistics.median(run['p99'] for run in runs):.1f} | "
+                        f"{queries[path]} | {sizes[path]} | {ratio} |"
+                        + (f" {errors} non-2xx" if errors else "")
+                    )
+                    if any(run["socket_errors"] for run in runs):
+                        print(f"  socket errors: {[run['socket_errors'] for run in runs]}")
         finally:
             if server is not None:
                 server.terminate()
                 server.wait(timeout=30)
+                errors = [line for line in server_log.read_text().splitlines() if "ERROR" in line]
+                if errors:
+                    print("gunicorn logged errors:", *errors[:10], sep="\n", file=sys.stderr)
             subprocess.run(
                 ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", database], check=False
             )
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

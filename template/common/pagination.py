@@ -1,7 +1,7 @@
-"""Pagination classes: page numbers by default, cursors for large or fast-changing lists."""
+"""Pagination: page numbers, with a page size the client may choose within limits."""
 
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 
 INVALID_PAGE_SIZE = "A page size is a whole number of at least 1."
@@ -29,14 +29,3 @@ class StandardPagination(StrictPageSizeMixin, PageNumberPagination):
     """Page-number pagination; clients may ask for up to 100 items per page."""
 
     page_size = 20
-
-
-class CursorBasedPagination(StrictPageSizeMixin, CursorPagination):
-    """Cursor pagination for feeds and large tables.
-
-    Stable under concurrent inserts (no skipped or repeated items) and it does not
-    count the whole table.
-    """
-
-    page_size = 20
-    ordering = "-created_at"

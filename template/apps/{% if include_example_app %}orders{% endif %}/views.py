@@ -16,7 +16,13 @@ from rest_framework.response import Response
 
 from apps.orders.filters import OrderFilter, ProductFilter
 from apps.orders.models import Order, Product
-from apps.orders.selectors import order_get, order_list, product_list
+from apps.orders.selectors import (
+    order_get,
+    order_lines,
+    order_list,
+    order_list_values,
+    product_list,
+)
 from apps.orders.serializers import (
     OrderCancelSerializer,
     OrderCreateSerializer,
@@ -25,6 +31,7 @@ from apps.orders.serializers import (
     ProductCreateSerializer,
     ProductSerializer,
     ProductUpdateSerializer,
+    order_list_data,
 )
 from apps.orders.services import (
     order_cancel,
@@ -77,6 +84,17 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         """Use the input serializer of write actions, the read serializer otherwise."""
         return self.serializer_classes.get(self.action, OrderSerializer)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """List the orders from plain values: the serializer's JSON, at a fraction of the cost.
+
+        The page is filtered, ordered and cut from ``.values()`` rows, its lines are read
+        in one more query, and ``order_list_data`` shapes both as ``OrderSerializer``
+        would; the tests compare each listed order with its detail and with the schema.
+        """
+        orders = self.paginate_queryset(self.filter_queryset(order_list_values(user=request.user)))
+        lines = order_lines(order_ids=[order["id"] for order in orders])
+        return self.get_paginated_response(order_list_data(orders, lines))
 
     def _respond(self, order: Order, *, status_code: int = status.HTTP_200_OK) -> Response:
         """Answer with the order in its read shape, whatever the input serializer was."""

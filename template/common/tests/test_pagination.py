@@ -1,13 +1,11 @@
-"""The pagination classes: page numbers with a capped page size, and cursors."""
+"""The pagination class: page numbers with a capped page size."""
 
 import pytest
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from apps.users.models import User
-from apps.users.tests.factories import UserFactory
-from common.pagination import INVALID_PAGE_SIZE, CursorBasedPagination, StandardPagination
+from common.pagination import INVALID_PAGE_SIZE, StandardPagination
 
 factory = APIRequestFactory()
 
@@ -52,19 +50,3 @@ class TestStandardPagination:
             paginator.paginate_queryset(self.items, get(f"/items/?page_size={page_size}"))
 
         assert refused.value.detail == {"page_size": [INVALID_PAGE_SIZE]}
-
-
-@pytest.mark.django_db
-class TestCursorBasedPagination:
-    def test_walks_the_rows_newest_first(self) -> None:
-        users = UserFactory.create_batch(3)
-        paginator = CursorBasedPagination()
-        paginator.page_size = 2
-
-        first = paginator.paginate_queryset(User.objects.all(), get("/users/"))
-        next_url = paginator.get_next_link()
-        second = paginator.paginate_queryset(User.objects.all(), get(next_url))
-
-        assert [*first, *second] == sorted(users, key=lambda user: user.created_at, reverse=True)
-        assert paginator.get_next_link() is None
-        assert paginator.get_previous_link() is not None

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
 from apps.orders.models import Order, Product
@@ -128,6 +129,50 @@ class TestOrderList:
 
         assert len(response.json()["results"]) == orders
         assert all(result["item_count"] == 4 for result in response.json()["results"])
+
+    def test_each_listed_order_is_shown_as_its_detail_shows_it(
+        self,
+        auth_client: APIClient,
+        user: User,
+    ) -> None:
+        # The list reads plain values rather than serializing orders: it must not drift
+        # from the serializer the detail (and every write) answers with.
+        OrderFactory(user=user, items=3, status=Order.Status.CONFIRMED, notes="Ring twice")
+        OrderFactory(user=user, status=Order.Status.CANCELLED, cancellation_reason="Too late")
+        withdrawn = OrderFactory(user=user, items=2, notes="")
+        withdrawn.items.first().product.delete()
+        ProductFactory()
+
+        listed = auth_client.get(ORDERS_URL).json()["results"]
+
+        assert len(listed) == 3
+        for result in listed:
+            detail = auth_client.get(reverse("v1:order-detail", kwargs={"pk": result["id"]}))
+            assert result == detail.json()
+
+    def test_the_listed_orders_have_the_shape_the_schema_documents(
+        self,
+        auth_client: APIClient,
+        user: User,
+    ) -> None:
+        OrderFactory(user=user, items=2)
+        schema = auth_client.get(reverse("schema"), {"format": "json"}).json()
+        components = schema["components"]["schemas"]
+        page_schema = schema["paths"]["/api/v1/orders/"]["get"]["responses"]["200"]
+        page_ref = page_schema["content"]["application/json"]["schema"]["$ref"]
+        order_ref = components[page_ref.rsplit("/", 1)[1]]["properties"]["results"]["items"]
+        validator = Draft202012Validator(
+            {**order_ref, "components": schema["components"]},
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+
+        (order,) = auth_client.get(ORDERS_URL).json()["results"]
+
+        validator.validate(order)
+        # The schema allows extra properties: check that the fields are exactly its own.
+        assert set(order) == set(components["Order"]["properties"])
+        assert set(order["items"][0]) == set(components["OrderItem"]["properties"])
+        assert set(order["items"][0]["product"]) == set(components["ProductSummary"]["properties"])
 
     def test_orders_by_total(self, auth_client: APIClient, user: User) -> None:
         totals = [Decimal("30.00"), Decimal("10.00"), Decimal("20.00")]
