@@ -194,8 +194,9 @@ DEVELOPMENT_REQUIREMENTS = [
     "factory-boy>=3.3,<4",
     "Faker>=30,<41",
     "pre-commit>=4,<5",
-    # Below 9.2: pytest 9.2 breaks pytest-xdist's --dist loadgroup (groups spread over workers).
-    "pytest>=8.3,<9.2",
+    # From 8.4: --disable-plugin-autoload (pyproject.toml). Below 9.2: pytest 9.2 breaks
+    # pytest-xdist's --dist loadgroup (groups spread over workers).
+    "pytest>=8.4,<9.2",
     "pytest-cov>=6,<8",
     "pytest-django>=4.10,<5",
     "ruff>=0.15,<0.18",
