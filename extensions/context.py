@@ -199,6 +199,7 @@ DEVELOPMENT_REQUIREMENTS = [
     "pytest>=8.4,<9.2",
     "pytest-cov>=6,<8",
     "pytest-django>=4.10,<5",
+    "pytest-socket>=0.7,<1",
     "ruff>=0.15,<0.18",
     "schemathesis>=4.1,<5",
     "uv>=0.9,<1",

@@ -1,11 +1,33 @@
 """Fixtures shared by every app's tests."""
 
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
 import pytest
 from django.core.cache import cache
+from pytest_socket import socket_allow_hosts
 from rest_framework.test import APIClient
 
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
+
+# Host names looked up once per run, not once per test.
+_resolved_hosts: dict[str, set[str]] = {}
+
+
+def service_hosts(environ: Mapping[str, str]) -> list[str]:
+    """Return the hosts tests may connect to: loopback, and the database's and Redis's."""
+    urls = (environ.get(name, "") for name in ("DATABASE_URL", "REDIS_URL"))
+    return ["127.0.0.1", "::1", *sorted({urlsplit(url).hostname or "" for url in urls} - {""})]
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_network() -> None:
+    """Refuse connections to any other host: a test must never call a real outside service."""
+    socket_allow_hosts(
+        service_hosts(os.environ), allow_unix_socket=True, resolution_cache=_resolved_hosts
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -516,6 +516,29 @@ VIOLATIONS = {
         ("imports rest_framework.response.Response", "No HTTP logic"),
         (f"{NOTES}/services.py", "from rest_framework.response import Response"),
     ),
+    "model-method-with-a-query": Violation(
+        "test_model_methods_hold_no_business_logic",
+        lambda project: replace(
+            project,
+            f"{NOTES}/models.py",
+            "        return self.title\n",
+            "        return self.title\n\n    def siblings(self):\n"
+            "        return Note.objects.filter(user=self.user)\n",
+        ),
+        ("apps.notes.models.Note.siblings", "No business logic in model methods"),
+        (f"{NOTES}/models.py", "return Note.objects.filter(user=self.user)"),
+    ),
+    "validator-that-writes": Violation(
+        "test_validators_do_not_write",
+        lambda project: append(
+            project,
+            f"{NOTES}/serializers.py",
+            "\n    def validate_title(self, value):\n"
+            "        Tag.objects.create(note=None, label=value)\n        return value\n",
+        ),
+        ("NoteCreateSerializer.validate_title", "No database writes inside serializer"),
+        (f"{NOTES}/serializers.py", "Tag.objects.create("),
+    ),
     "query-in-view": Violation(
         "test_views_build_no_queries",
         lambda project: replace(

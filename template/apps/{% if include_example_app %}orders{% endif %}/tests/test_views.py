@@ -608,3 +608,33 @@ def test_the_schema_documents_the_endpoints(auth_client: APIClient) -> None:
     assert {"post", "get"} <= set(paths["/api/v1/orders/"])
     assert "put" not in paths["/api/v1/orders/{id}/"]
     assert "post" in paths["/api/v1/orders/{id}/cancel/"]
+
+
+class TestRepeatedRequests:
+    """A client that resends a PATCH or DELETE (a retry after a timeout) changes nothing more."""
+
+    def test_the_same_patch_twice_leaves_the_order_as_once(
+        self,
+        auth_client: APIClient,
+        user: User,
+    ) -> None:
+        order = OrderFactory(user=user, items=2)
+
+        first = auth_client.patch(order_url(order), {"notes": "Back door"})
+        second = auth_client.patch(order_url(order), {"notes": "Back door"})
+
+        assert first.status_code == second.status_code == 200
+        changed = {key for key in first.json() if first.json()[key] != second.json()[key]}
+        assert changed <= {"updated_at"}
+
+    def test_deleting_twice_deletes_once(self, auth_client: APIClient, user: User) -> None:
+        order, kept = OrderFactory(user=user, items=1), OrderFactory(user=user, items=1)
+        assert auth_client.delete(order_url(order)).status_code == 204
+        deleted_at = Order.all_objects.get(pk=order.pk).deleted_at
+
+        second = auth_client.delete(order_url(order))
+
+        assert second.status_code == 404
+        assert error_code(second) == "not_found"
+        assert Order.all_objects.get(pk=order.pk).deleted_at == deleted_at
+        assert list(Order.objects.filter(user=user)) == [kept]
