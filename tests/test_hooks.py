@@ -1,12 +1,13 @@
-"""Unit tests of hooks/setup_project.py, the post-generation setup task.
+"""Tests of hooks/setup_project.py, the setup task that runs after ``copier copy``.
 
-Each test builds a tiny fake project in tmp_path. PATH is narrowed to a folder holding
-only the programs a test wants to be found (git, a fake uv), and git reads a private
-config, so the tests do not depend on the machine's tools or the user's settings.
+Each test builds a small fake project in tmp_path and runs the script in it. PATH holds only
+the programs a test wants found (git, a fake uv, a fake python3.X), git reads a private config
+and the user cache is in tmp_path, so the machine's tools and settings play no part.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import re
@@ -14,6 +15,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from types import ModuleType
 
@@ -23,10 +25,12 @@ import yaml
 
 from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT
 
-SCRIPT = Path(__file__).resolve().parent.parent / "hooks" / "setup_project.py"
-RUNNING = f"{sys.version_info.major}.{sys.version_info.minor}"
+SCRIPT = TEMPLATE_ROOT / "hooks" / "setup_project.py"
+RUNNING = "{}.{}".format(*sys.version_info[:2])
 DEAD_INDEX = "http://127.0.0.1:9/simple"
 REAL_GIT = shutil.which("git")
+EXACT = "--require-hashes --no-deps -r requirements/development.lock"
+UV_ENTRY = "uv==0.9.9 \\\n    --hash=sha256:{0} \\\n    --hash=sha256:{0}\n".format("0" * 64)
 
 
 def _load_script() -> ModuleType:
@@ -34,7 +38,6 @@ def _load_script() -> ModuleType:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module
 
@@ -42,11 +45,8 @@ def _load_script() -> ModuleType:
 setup = _load_script()
 
 ENV_EXAMPLE = (
-    "# Copy to .env\n"
-    "DJANGO_DEBUG=true\n"
-    "# DJANGO_SECRET_KEY=keep-this-comment\n"
-    "DJANGO_SECRET_KEY=change-me\n"
-    "DATABASE_URL=\n"
+    "# Copy to .env\nDJANGO_DEBUG=true\n# DJANGO_SECRET_KEY=keep-this-comment\n"
+    "DJANGO_SECRET_KEY=change-me\nDATABASE_URL=\n"
 )
 
 FAKE_MANAGE = """\
@@ -62,8 +62,8 @@ if code:
 sys.exit(code)
 """
 
-# Logs its arguments and the index it was given; "uv venv" makes a working .venv.
-FAKE_UV = """\
+# Logs its arguments and the index it was given; "uv venv" makes a .venv whose python works.
+FAKE_UV = f"""#!{sys.executable}
 import os
 import sys
 from pathlib import Path
@@ -71,16 +71,16 @@ from pathlib import Path
 with Path("uv-calls.log").open("a") as log:
     log.write(" ".join(sys.argv[1:]) + " | " + os.environ.get("UV_INDEX_URL", "") + "\\n")
 if sys.argv[1:2] == ["venv"]:
-    bin_dir = Path(sys.argv[-1], "bin")
-    bin_dir.mkdir(parents=True)
-    python = bin_dir / "python"
-    python.write_text("#!/bin/sh\\nexec " + repr(sys.executable) + ' "$@"\\n')
+    python = Path(sys.argv[-1], "bin", "python")
+    python.parent.mkdir(parents=True)
+    python.write_text("#!/bin/sh\\nexec {sys.executable} \\"$@\\"\\n")
     python.chmod(0o755)
 sys.exit(int(os.environ.get("FAKE_UV_EXIT", "0")))
 """
 
 
 def _write_executable(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
 
@@ -101,9 +101,23 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+def _env_key(path: Path) -> str:
+    match = re.search(r"^DJANGO_SECRET_KEY=(.*)$", path.read_text(), re.MULTILINE)
+    assert match is not None
+    return match.group(1)
+
+
+def _require_python(project: Path, version: str) -> None:
+    (project / "pyproject.toml").write_text(f'[project]\nrequires-python = ">={version}"\n')
+
+
+def _uv_calls(project: Path) -> list[str]:
+    return [line.split(" | ")[0] for line in (project / "uv-calls.log").read_text().splitlines()]
+
+
 @pytest.fixture
 def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Make PATH hold only git, so that uv and other tools are not found."""
+    """Make PATH hold only git: no uv, no other Python."""
     folder = tmp_path / "bin"
     folder.mkdir()
     assert REAL_GIT is not None, "git is needed to test the git step"
@@ -113,18 +127,12 @@ def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def not_under_copier(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run as if by hand, even when these tests run inside a Copier task."""
-    monkeypatch.delenv(setup.COPIER_ENV_VAR, raising=False)
-
-
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Give git a private config with an identity and stop it finding outer repos."""
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_AUTHOR_NAME"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
-        monkeypatch.delenv(name, raising=False)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run as if by hand, with a private git config (with an identity) and user cache."""
+    monkeypatch.delenv("COPIER_OPERATION", raising=False)
+    for name in list(os.environ):
+        if name.startswith("GIT_"):
+            monkeypatch.delenv(name)
     config = tmp_path / "gitconfig"
     config.write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
@@ -133,12 +141,16 @@ def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    # The fake project's pytest needs none of the plugins installed here (3 s to load).
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     return config
 
 
 @pytest.fixture
 def project(tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Create a fake generated project and make it the working directory."""
+    """Create a fake generated project for the running Python and make it the working dir."""
     root = tmp_path / "project"
     (root / "requirements").mkdir(parents=True)
     (root / "requirements" / "development.txt").write_text("")
@@ -148,21 +160,17 @@ def project(tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> P
     (root / "manage.py").write_text(FAKE_MANAGE)
     (root / "pytest.ini").write_text("[pytest]\naddopts = -p no:cacheprovider\n")
     (root / "test_smoke.py").write_text("def test_smoke():\n    assert 1 + 1 == 2\n")
+    _require_python(root, RUNNING)
     monkeypatch.chdir(root)
     monkeypatch.delenv("FAKE_MANAGE_EXIT", raising=False)
     return root
 
 
 @pytest.fixture
-def wrapper_venv(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Give the project a .venv whose python runs the interpreter running the tests."""
-    # The fake project's pytest needs none of the plugins installed here (3 s to load).
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    python = project / setup.venv_python()
-    python.parent.mkdir(parents=True)
-    _write_executable(python, f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
-    return python
+def uv_on_path(bin_dir: Path) -> Path:
+    """Put the fake uv on PATH."""
+    _write_executable(bin_dir / "uv", FAKE_UV)
+    return bin_dir / "uv"
 
 
 @pytest.fixture
@@ -176,281 +184,332 @@ def offline_pip(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UV_INDEX_URL", DEAD_INDEX)
     monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
     monkeypatch.setenv("PIP_RETRIES", "0")
-    monkeypatch.setenv("PIP_NO_INPUT", "1")
 
 
-def _env_key(path: Path) -> str:
-    match = re.search(r"^DJANGO_SECRET_KEY=(.*)$", path.read_text(), re.MULTILINE)
-    assert match is not None
-    return match.group(1)
+def _rerun_commands(err: str) -> list[str]:
+    """Return the commands a failure report lists, after its cd."""
+    return [line.strip() for line in err.split("by hand, run:\n", 1)[1].splitlines()][1:]
 
 
-# ------------------------------------------------------------------------------ env
+# ------------------------------------------------------------------------- the whole setup
 
 
-def test_secret_key_is_long_random_and_env_safe() -> None:
-    keys = {setup.generate_secret_key() for _ in range(20)}
-
-    assert len(keys) == 20
-    for key in keys:
-        assert len(key) >= 50
-        assert len(set(key)) >= 5
-        assert re.fullmatch(r"[A-Za-z0-9_-]+", key), key
-        assert not key.startswith("django-insecure-")
-
-
-def test_render_env_replaces_only_the_key_value() -> None:
-    example = "A=1\r\n# DJANGO_SECRET_KEY=comment\r\nexport DJANGO_SECRET_KEY = 'old'\r\nB=2"
-
-    rendered = setup.render_env(example, "NEWKEY")
-
-    assert (
-        rendered == "A=1\r\n# DJANGO_SECRET_KEY=comment\r\nexport DJANGO_SECRET_KEY = NEWKEY\r\nB=2"
-    )
-
-
-def test_render_env_appends_a_missing_key_line() -> None:
-    assert setup.render_env("A=1", "K") == "A=1\nDJANGO_SECRET_KEY=K\n"
-    assert setup.render_env("", "K") == "DJANGO_SECRET_KEY=K\n"
-
-
-def test_env_step_writes_a_fresh_key_each_time(project: Path) -> None:
-    outcome = setup.step_env(project)
-    env = project / ".env"
-    first_key = _env_key(env)
-    env.unlink()
-    setup.step_env(project)
-
-    assert outcome.render() == "done"
-    assert _env_key(env) != first_key
-    assert env.read_text() == ENV_EXAMPLE.replace("=change-me", "=" + _env_key(env))
-    assert stat.S_IMODE(env.stat().st_mode) & 0o077 == 0  # not readable by others
-
-
-def test_env_step_never_overwrites_an_existing_env(project: Path) -> None:
-    env = project / ".env"
-    original = b"DJANGO_SECRET_KEY=mine\r\nCUSTOM=1 # keep\n"
-    env.write_bytes(original)
-
-    outcome = setup.step_env(project)
-
-    assert outcome.skipped
-    assert "already exists" in outcome.render()
-    assert env.read_bytes() == original
-
-
-def test_env_step_without_example_writes_only_the_key(project: Path) -> None:
-    (project / ".env.example").unlink()
-
-    outcome = setup.step_env(project)
-
-    assert not outcome.skipped
-    assert (project / ".env").read_text().splitlines() == [
-        f"DJANGO_SECRET_KEY={_env_key(project / '.env')}"
-    ]
-
-
-# ------------------------------------------------------------------------------ git
-
-
-def test_git_step_initialises_and_commits(project: Path) -> None:
-    setup.step_env(project)
-
-    outcome = setup.step_git(project)
-
-    assert outcome.render() == "done"
-    log = _git(project, "log", "--format=%an <%ae>|%s").splitlines()
-    assert log == [f"Test User <test@example.com>|{setup.INITIAL_COMMIT_MESSAGE}"]
-    tracked = set(_git(project, "ls-files").splitlines())
-    assert {".env.example", "manage.py", "requirements/development.txt"} <= tracked
-    assert ".env" not in tracked
-    assert _git(project, "status", "--porcelain") == ""
-
-
-def test_git_step_falls_back_to_an_identity_when_none_is_configured(
-    project: Path, isolated_git: Path
-) -> None:
-    # useConfigOnly: git must not guess an identity from the host name either.
-    isolated_git.write_text("[init]\n\tdefaultBranch = main\n[user]\n\tuseConfigOnly = true\n")
-
-    outcome = setup.step_git(project)
-
-    assert "no git identity configured" in outcome.render()
-    author = _git(project, "log", "--format=%an <%ae>").strip()
-    assert author == f"{setup.GIT_FALLBACK_NAME} <{setup.GIT_FALLBACK_EMAIL}>"
-    assert "user.name" not in _git(project, "config", "--list", "--local")
-
-
-def test_git_step_keeps_a_partial_identity(project: Path, isolated_git: Path) -> None:
-    isolated_git.write_text("[user]\n\tname = Only Name\n\tuseConfigOnly = true\n")
-
-    setup.step_git(project)
-
-    author = _git(project, "log", "--format=%an <%ae>").strip()
-    assert author == f"Only Name <{setup.GIT_FALLBACK_EMAIL}>"
-
-
-def test_git_step_is_skipped_inside_an_existing_repository(tmp_path: Path) -> None:
-    outer = tmp_path / "outer"
-    outer.mkdir()
-    _git(outer, "init", "-q")
-    project = outer / "generated"
-    project.mkdir()
-    (project / "file.txt").write_text("x")
-
-    outcome = setup.step_git(project)
-
-    assert outcome.skipped
-    assert "already inside a git repository" in outcome.render()
-    assert not (project / ".git").exists()
-    assert _git(outer, "status", "--porcelain") == "?? generated/\n"  # nothing committed
-    assert setup.manual_git(project) == []
-
-
-def test_git_step_is_skipped_without_git(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.setenv("PATH", str(empty))
-
-    outcome = setup.step_git(project)
-
-    assert outcome.render() == "skipped (git is not on PATH)"
-    assert not (project / ".git").exists()
-
-
-# ----------------------------------------------------------------------------- venv
-
-
-def test_venv_step_uses_uv_and_inherits_the_environment(
-    project: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
-    monkeypatch.setenv("UV_INDEX_URL", "https://mirror.invalid/simple")
-
-    outcome = setup.step_venv(project)
-
-    assert outcome.render() == f"done (uv; Python {RUNNING}; requirements/development.lock)"
-    assert outcome.warning == ()
-    assert (project / "uv-calls.log").read_text().splitlines() == [
-        f"venv --python {sys.executable} .venv | https://mirror.invalid/simple",
-        "pip install --python .venv/bin/python --require-hashes --no-deps"
-        " -r requirements/development.lock | https://mirror.invalid/simple",
-        "pip check --python .venv/bin/python | https://mirror.invalid/simple",
-    ]
-
-
-def _require_python(project: Path, version: str) -> None:
-    (project / "pyproject.toml").write_text(
-        f'[project]\nname = "demo"\nrequires-python = ">={version}"\n'
-    )
-
-
-def test_interpreter_is_the_running_one_when_it_is_the_projects(project: Path) -> None:
-    _require_python(project, RUNNING)
-
-    interpreter = setup.choose_interpreter(project)
-
-    assert (interpreter.path, interpreter.command) == (sys.executable, "python3")
-    assert interpreter.requirements == "requirements/development.lock"
-    assert interpreter.warning == ()
-
-
-def test_interpreter_without_pyproject_is_the_running_one(project: Path) -> None:
-    assert setup.required_python(project) is None
-    assert setup.choose_interpreter(project).path == sys.executable
-
-
-def test_interpreter_of_the_projects_version_is_found_on_path(project: Path, bin_dir: Path) -> None:
-    _write_executable(bin_dir / "python3.99", "#!/bin/sh\necho 3 99\n")
-    _require_python(project, "3.99")
-
-    interpreter = setup.choose_interpreter(project)
-
-    assert interpreter.path == str(bin_dir / "python3.99")
-    assert interpreter.version_text == "3.99"
-    assert interpreter.warning == ()
-    assert setup.manual_venv(project)[0] == "python3.99 -m venv .venv"
-
-
-def test_a_shim_of_a_python_that_is_not_installed_is_not_used(project: Path, bin_dir: Path) -> None:
-    # What pyenv's shim does for a version it does not have.
-    _write_executable(
-        bin_dir / "python3.99",
-        "#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\nexit 127\n",
-    )
-    _require_python(project, "3.99")
-
-    interpreter = setup.choose_interpreter(project)
-
-    assert interpreter.path == sys.executable
-    assert interpreter.requirements == "requirements/development.txt"
-    assert interpreter.warning[0].startswith("Python 3.99 is not installed")
-
-
-def test_a_newer_running_python_satisfies_an_older_target(project: Path) -> None:
-    _require_python(project, "3.1")
-
-    interpreter = setup.choose_interpreter(project)
-
-    assert interpreter.path == sys.executable
-    assert interpreter.requirements == "requirements/development.lock"
-    assert interpreter.warning == ()
-
-
-def test_missing_python_version_is_reported_and_the_running_one_used(
+def test_setup_runs_every_step_and_a_second_run_keeps_what_exists(
     project: Path,
-    bin_dir: Path,
+    uv_on_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    """The project targets a Python the machine lacks: say so, build .venv from the ranges.
+    monkeypatch.setenv("UV_INDEX_URL", "https://mirror.invalid/simple")
 
-    The lock pins packages for the project's Python and later only: what an older Python
-    needs besides may be missing from it.
-    """
-    _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    _require_python(project, "3.99")
-
-    status = setup.run_setup(project, start="venv")
+    status = setup.main()
 
     out, err = capfd.readouterr()
     assert status == 0, out + err
-    assert (
-        "[copier-drf] Creating .venv and installing the development requirements"
-        f" ... done (uv; Python {RUNNING}; requirements/development.txt)\n" in out
+    status_lines = [line for line in out.splitlines() if line.startswith("[copier-drf]")]
+    timed = r"done \(\d+\.\d s"
+    expected = [
+        rf"Writing \.env with a fresh secret key \.\.\. {timed}\)",
+        rf"Creating a git repository with a first commit \.\.\. {timed}\)",
+        r"Creating \.venv and installing the development requirements \.\.\. "
+        rf"{timed}; uv; Python {RUNNING}; requirements/development\.lock\)",
+        rf"Applying database migrations \.\.\. {timed}\)",
+        r"Running the test suite: \.venv/bin/python -m pytest",
+        rf"Running the test suite \.\.\. {timed}\)",
+    ]
+    assert len(status_lines) == len(expected), out
+    for line, pattern in zip(status_lines, expected, strict=True):
+        assert re.fullmatch(rf"\[copier-drf\] {pattern}", line), line
+    assert "1 passed" in out  # streamed between the test step's two lines
+    assert err == ""
+    # uv builds .venv with the running Python, pip seeded; the environment reaches it.
+    assert (project / "uv-calls.log").read_text().splitlines() == [
+        f"venv --quiet --seed --python {sys.executable} .venv | https://mirror.invalid/simple",
+        f"pip install --python .venv/bin/python {EXACT} | https://mirror.invalid/simple",
+        "pip check --python .venv/bin/python | https://mirror.invalid/simple",
+    ]
+    assert (project / "manage-calls.log").read_text() == "migrate --noinput\n"
+    key = _env_key(project / ".env")
+    assert len(key) >= 50
+    assert (project / ".env").read_text() == ENV_EXAMPLE.replace("=change-me", "=" + key)
+    assert stat.S_IMODE((project / ".env").stat().st_mode) & 0o077 == 0
+    assert _git(project, "log", "--format=%an <%ae>|%s").splitlines() == [
+        "Test User <test@example.com>|Initial commit from the copier-drf template"
+    ]
+    assert ".env" not in _git(project, "ls-files").splitlines()
+    assert _git(project, "status", "--porcelain") == ""
+
+    # Again: .env, the repository and .venv are kept; only the install and check rerun.
+    (project / "uv-calls.log").unlink()
+    assert setup.main() == 0
+    out, _err = capfd.readouterr()
+    assert "Writing .env with a fresh secret key ... skipped (.env already exists)\n" in out
+    assert "first commit ... skipped (already in a git repository)\n" in out
+    assert "; uv; reused .venv; requirements/development.lock)\n" in out
+    assert _uv_calls(project) == [
+        f"pip install --python .venv/bin/python {EXACT}",
+        "pip check --python .venv/bin/python",
+    ]
+    assert _env_key(project / ".env") == key
+    assert _git(project, "log", "--oneline").count("\n") == 1
+
+
+def test_env_step_writes_a_fresh_key_each_time(project: Path) -> None:
+    keys = set()
+    for _ in range(3):
+        (project / ".env").unlink(missing_ok=True)
+        setup.step_env()
+        keys.add(_env_key(project / ".env"))
+
+    assert len(keys) == 3
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{50,}", key) and len(set(key)) > 5 for key in keys)
+
+
+def test_failing_install_names_the_step_keeps_every_file_and_lists_what_is_left(
+    project: Path, offline_pip: None, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Real pip against an unreachable index: uv cannot be had either, so pip is used."""
+    (project / "requirements" / "development.lock").write_text(
+        UV_ENTRY + "six==1.16.0 \\\n"
+        "    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n"
     )
-    calls = (project / "uv-calls.log").read_text().splitlines()
-    assert [call.split(" | ")[0] for call in calls] == [
-        f"venv --python {sys.executable} .venv",
+    before = _snapshot(project)
+
+    status = setup.main()
+
+    out, err = capfd.readouterr()
+    assert status == 1
+    assert "[copier-drf] Creating a git repository with a first commit ... done (" in out
+    assert out.endswith(
+        "[copier-drf] Creating .venv and installing the development requirements ... failed\n"
+    )
+    assert not (project / "manage-calls.log").exists()
+    assert f"Setup step 'venv' failed: `.venv/bin/python -m pip install {EXACT}` exited" in err
+    assert "    | ERROR: No matching distribution found for uv==0.9.9\n" in err  # pip's output
+    assert "All the generated files are still in place." in err
+    assert _rerun_commands(err) == [
+        f".venv/bin/python -m pip install {EXACT}",
+        ".venv/bin/python -m pip check",
+        ".venv/bin/python manage.py migrate --noinput",
+        ".venv/bin/python -m pytest",
+    ]
+    after = _snapshot(project)
+    assert {name: after.get(name) for name in before} == before
+    assert set(after) - set(before) == {".env"}
+    assert not (project.parent / "cache" / "copier-drf" / "uv-0.9.9").exists()
+
+
+def test_failing_migrate_shows_its_output_and_stops(
+    project: Path,
+    uv_on_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FAKE_MANAGE_EXIT", "3")
+
+    status = setup.main()
+
+    out, err = capfd.readouterr()
+    assert status == 1
+    assert out.endswith("[copier-drf] Applying database migrations ... failed\n")
+    assert "    | django.db.utils.OperationalError: fake failure" in err
+    assert "`.venv/bin/python manage.py migrate --noinput` exited with code 3" in err
+    assert _rerun_commands(err) == [
+        ".venv/bin/python manage.py migrate --noinput",
+        ".venv/bin/python -m pytest",
+    ]
+
+
+def test_failing_tests_are_shown_as_they_run(
+    project: Path, uv_on_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (project / "test_smoke.py").write_text("def test_broken():\n    assert 1 + 1 == 3\n")
+
+    status = setup.main()
+
+    out, err = capfd.readouterr()
+    assert status == 1
+    assert "1 failed" in out
+    assert out.endswith("[copier-drf] Running the test suite ... failed\n")
+    assert "Setup step 'test' failed: `.venv/bin/python -m pytest` exited with code 1" in err
+    assert "last lines of its output" not in err  # already on the screen
+
+
+def test_under_copier_a_failure_exits_zero(
+    project: Path,
+    uv_on_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("COPIER_OPERATION", "copy")
+    monkeypatch.setenv("FAKE_MANAGE_EXIT", "1")
+
+    assert setup.main() == 0
+    assert "(Copier would delete them if this task did not exit with 0)" in capfd.readouterr().err
+
+
+def test_copier_keeps_the_project_when_the_setup_fails(
+    tmp_path: Path, bin_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Copier runs the script as a task; a failing step must not cost the project."""
+    template = tmp_path / "template-src"
+    shutil.copy(SCRIPT, tmp_path / "setup_project.py")
+    (template / "template").mkdir(parents=True)
+    (template / "copier.yml").write_text(
+        "_subdirectory: template\n"
+        f'_tasks: [["{{{{ _copier_python }}}}", "{tmp_path / "setup_project.py"}"]]\n'
+    )
+    (template / "template" / "README.md").write_text("# Generated\n")
+    destination = tmp_path / "generated"
+
+    copier.run_copy(str(template), str(destination), defaults=True, unsafe=True, quiet=True)
+
+    assert "Setup step 'env' failed" in capfd.readouterr().err  # no .env.example
+    assert (destination / "README.md").read_text() == "# Generated\n"
+
+
+# ------------------------------------------------------------------------------------- git
+
+
+def test_git_falls_back_to_an_identity_only_for_what_is_missing(
+    project: Path, isolated: Path
+) -> None:
+    # useConfigOnly: git must not guess an identity from the host name either.
+    isolated.write_text("[user]\n\tname = Only Name\n\tuseConfigOnly = true\n")
+
+    assert setup.step_git() == "committed as Only Name <copier-drf@localhost>"
+    assert "user." not in _git(project, "config", "--list", "--local")
+
+    shutil.rmtree(project / ".git")
+    isolated.write_text("[user]\n\tuseConfigOnly = true\n")
+    assert setup.step_git() == "committed as copier-drf <copier-drf@localhost>"
+
+
+def test_git_is_skipped_inside_a_repository(
+    tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outer = tmp_path / "outer"
+    (outer / "generated").mkdir(parents=True)
+    _git(outer, "init", "-q")
+    monkeypatch.chdir(outer / "generated")
+
+    assert setup.step_git() == "skipped (already in a git repository)"
+    assert setup.manual_commands("git") == []
+    assert not (outer / "generated" / ".git").exists()
+    assert _git(outer, "log", "--all", "--oneline") == ""
+
+
+# ------------------------------------------------------------------------------------ venv
+
+
+def _fake_uv_wheel(folder: Path) -> str:
+    """Write a wheel of "uv" 0.9.9 holding FAKE_UV into ``folder``; return its sha256."""
+    folder.mkdir()
+    wheel = folder / "uv-0.9.9-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        script = zipfile.ZipInfo("uv-0.9.9.data/scripts/uv")
+        script.external_attr = (stat.S_IFREG | 0o755) << 16  # executable, as in uv's wheels
+        archive.writestr(script, FAKE_UV)
+        archive.writestr(
+            "uv-0.9.9.dist-info/METADATA", "Metadata-Version: 2.1\nName: uv\nVersion: 0.9.9\n"
+        )
+        archive.writestr(
+            "uv-0.9.9.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        archive.writestr("uv-0.9.9.dist-info/RECORD", "")
+    return hashlib.sha256(wheel.read_bytes()).hexdigest()
+
+
+def test_without_uv_on_path_the_locks_uv_is_installed_once_into_the_cache(
+    project: Path, tmp_path: Path, offline_pip: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = _fake_uv_wheel(tmp_path / "wheels")
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "wheels"))
+    (project / "requirements" / "development.lock").write_text(
+        f"uv==0.9.9 \\\n    --hash=sha256:{'0' * 64} \\\n    --hash=sha256:{digest}\n"
+    )
+    cache = tmp_path / "cache" / "copier-drf"
+
+    first = setup.step_venv()
+    shutil.rmtree(".venv")
+    second = setup.step_venv()
+
+    assert re.fullmatch(
+        rf"uv 0\.9\.9 installed into {re.escape(str(cache))} in \d+\.\d s; "
+        rf"Python {RUNNING}; requirements/development\.lock",
+        first,
+    ), first
+    assert second == f"uv 0.9.9 from {cache}; Python {RUNNING}; requirements/development.lock"
+    assert sorted(path.name for path in cache.iterdir()) == ["uv-0.9.9"]  # no scratch left
+    assert _uv_calls(project)[0] == f"venv --quiet --seed --python {sys.executable} .venv"
+
+
+def test_uv_pin_is_read_from_a_real_lock() -> None:
+    lock = (TEMPLATE_ROOT / "requirements" / "projects.lock").read_text()
+    pin = setup.UV_PIN.search(lock)
+
+    assert pin is not None
+    assert pin[0].count("--hash=sha256:") >= 2
+    assert not pin[0].rstrip().endswith("\\")
+
+
+def test_python_of_the_projects_version_is_found_on_path(project: Path, bin_dir: Path) -> None:
+    _write_executable(bin_dir / "python3.99", "#!/bin/sh\necho 3.99\n")
+    _require_python(project, "3.99")
+
+    assert setup.choose_python()[:3] == (str(bin_dir / "python3.99"), "python3.99", setup.LOCK)
+    assert setup.manual_commands("venv")[0] == "python3.99 -m venv .venv"
+
+
+def test_a_newer_running_python_gets_the_lock(project: Path) -> None:
+    _require_python(project, "3.1")
+
+    assert setup.choose_python() == (sys.executable, "python3", setup.LOCK, "")
+
+
+def test_missing_python_version_is_reported_and_the_running_one_used(
+    project: Path, bin_dir: Path, uv_on_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The lock pins packages for the project's Python and later: an older one gets ranges."""
+    # What a pyenv shim does for a version that is not installed.
+    _write_executable(
+        bin_dir / "python3.99", "#!/bin/sh\necho 'pyenv: not installed' >&2\nexit 127\n"
+    )
+    _require_python(project, "3.99")
+
+    assert setup.main() == 0
+
+    out, err = capfd.readouterr()
+    assert f"; uv; Python {RUNNING}; requirements/development.txt)\n" in out
+    assert _uv_calls(project)[1:] == [
         "pip install --python .venv/bin/python -r requirements/development.txt",
         "pip check --python .venv/bin/python",
     ]
+    assert err.startswith("[copier-drf] Warning: Python 3.99 is not installed")
     assert (
-        "[copier-drf] Warning: Python 3.99 is not installed (no working python3.99 on PATH)" in err
+        f"\n[copier-drf]     rm -rf .venv && python3.99 -m venv .venv && .venv/bin/python -m pip"
+        f" install {EXACT} && .venv/bin/python -m pip check\n" in err
     )
-    prose = " ".join(err.replace("[copier-drf]", "").split())
-    assert f".venv uses Python {RUNNING}, the one running this setup" in prose
-    assert (
-        "It also gets the version ranges of requirements/development.txt, not the hash-checked"
-        " pins of requirements/development.lock: the lock covers Python 3.99 and later only."
-        in prose
-    )
-    assert (
-        "    rm -rf .venv && python3.99 -m venv .venv && .venv/bin/python -m pip install"
-        " --require-hashes --no-deps -r requirements/development.lock"
-        " && .venv/bin/python -m pip check\n" in err
-    )
-    assert f"    copier update --trust --defaults --data python_version={RUNNING}\n" in err
-    # The warning comes right after the venv step's status, before the next step.
-    assert out.index("Creating .venv") < out.index("Applying database migrations")
+    assert f"copier update --trust --defaults --data python_version={RUNNING}\n" in err
+
+
+def test_a_venv_without_python_is_left_alone(project: Path, uv_on_path: Path) -> None:
+    (project / ".venv").mkdir()
+
+    with pytest.raises(setup.StepError) as failure:
+        setup.step_venv()
+
+    assert failure.value.todo == [
+        f".venv/bin/python -m pip install {EXACT}",
+        ".venv/bin/python -m pip check",
+    ]
+    assert list((project / ".venv").iterdir()) == []
 
 
 def test_default_render_and_its_venv_agree_on_the_python_version(
-    tmp_path: Path, bin_dir: Path
+    tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """python_version left at its default: requires-python, Dockerfile and .venv agree."""
     answers = {key: value for key, value in BASE_ANSWERS.items() if key != "python_version"}
@@ -465,314 +524,33 @@ def test_default_render_and_its_venv_agree_on_the_python_version(
         vcs_ref="HEAD",
         quiet=True,
     )
-    # Only the interpreter and the requirements file are under test: download nothing.
-    assert "--hash=sha256:" in (project / "requirements" / "development.lock").read_text()
-    (project / "requirements" / "development.lock").write_text("")
+    monkeypatch.chdir(project)
 
-    outcome = setup.step_venv(project)
-
-    venv_version = subprocess.run(
-        [
-            str(project / setup.venv_python()),
-            "-c",
-            "import sys; print(*sys.version_info[:2], sep='.')",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    required = setup.required_python(project)
-    assert required is not None
-    dockerfile = (project / "Dockerfile").read_text()
-    images = set(re.findall(r"^FROM python:(\S+)-slim", dockerfile, re.MULTILINE))
-    assert venv_version == RUNNING
-    assert "{}.{}".format(*required) == RUNNING
-    assert images == {RUNNING}
-    assert outcome.render() == f"done (pip; Python {RUNNING}; requirements/development.lock)"
-    assert outcome.warning == ()
+    assert setup.choose_python() == (sys.executable, "python3", setup.LOCK, "")
+    assert set(re.findall(r"^FROM python:(\S+)-slim", Path("Dockerfile").read_text(), re.M)) == {
+        RUNNING
+    }
+    assert setup.UV_PIN.search(Path(setup.LOCK).read_text()) is not None
 
 
-def test_venv_step_never_recreates_an_existing_venv(
-    project: Path, bin_dir: Path, wrapper_venv: Path
-) -> None:
-    _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
-    marker = project / ".venv" / "keep-me"
-    marker.write_text("x")
-
-    outcome = setup.step_venv(project)
-
-    assert outcome.render() == "done (uv; reused the existing .venv; requirements/development.lock)"
-    calls = (project / "uv-calls.log").read_text().splitlines()
-    assert [call.split(" | ")[0] for call in calls] == [
-        "pip install --python .venv/bin/python --require-hashes --no-deps"
-        " -r requirements/development.lock",
-        "pip check --python .venv/bin/python",
-    ]
-    assert marker.read_text() == "x"
-    assert wrapper_venv.exists()
+# ------------------------------------------------------------------------- manual commands
 
 
-def test_venv_step_refuses_a_broken_existing_venv(project: Path) -> None:
-    (project / ".venv").mkdir()
-
-    with pytest.raises(setup.StepFailedError) as failure:
-        setup.step_venv(project)
-
-    assert "has no .venv/bin/python" in failure.value.reason
-    assert failure.value.rerun == [
-        ".venv/bin/python -m pip install --require-hashes --no-deps"
-        " -r requirements/development.lock",
-        ".venv/bin/python -m pip check",
-    ]
-    assert list((project / ".venv").iterdir()) == []
-
-
-def test_failing_install_stops_and_explains(
-    project: Path, offline_pip: None, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """A real pip install against an unreachable index: the pip path end to end."""
-    (project / "requirements" / "development.lock").write_text(
-        "six==1.16.0 \\\n"
-        "    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n"
-    )
-    before = _snapshot(project)
-
-    status = setup.main([])
-
-    out, err = capfd.readouterr()
-    assert status != 0
-    # The steps before ran, the failing one is named, the later ones did not run.
-    assert "[copier-drf] Writing .env with a fresh secret key ... done\n" in out
-    assert "[copier-drf] Creating a git repository with a first commit ... done\n" in out
-    assert (
-        "[copier-drf] Creating .venv and installing the development requirements ... failed\n"
-        in out
-    )
-    assert "Applying database migrations" not in out
-    assert not (project / "manage-calls.log").exists()
-    assert "Setup step 'venv' failed" in err
-    assert (
-        "`.venv/bin/python -m pip install --require-hashes --no-deps"
-        " -r requirements/development.lock` exited with code 1" in err
-    )
-    assert "six" in err  # the tail of pip's output
-    assert "still in place" in err
-    rerun = err.split("then run:\n", 1)[1].split("\n")
-    assert [line.strip() for line in rerun if line.strip()] == [
-        f"cd {project}",
-        ".venv/bin/python -m pip install --require-hashes --no-deps"
-        " -r requirements/development.lock",
-        ".venv/bin/python -m pip check",
-        ".venv/bin/python manage.py migrate --noinput",
-        ".venv/bin/python -m pytest",
-    ]
-    # Every generated file is untouched; .env, .git and .venv were added.
-    after = _snapshot(project)
-    assert {name: after.get(name) for name in before} == before
-    assert set(after) - set(before) == {".env"}
-    assert (project / ".venv" / "bin" / "python").exists()
-    assert _git(project, "log", "--oneline").count("\n") == 1
-
-
-# ------------------------------------------------------------------- all the steps
-
-
-def test_full_setup_runs_every_step_in_order(
-    project: Path,
-    bin_dir: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    _write_executable(bin_dir / "uv", f"#!{sys.executable}\n{FAKE_UV}")
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-
-    status = setup.main([])
-
-    out, err = capfd.readouterr()
-    assert status == 0, out + err
-    status_lines = [line for line in out.splitlines() if line.startswith("[copier-drf]")]
-    assert status_lines == [
-        "[copier-drf] Writing .env with a fresh secret key ... done",
-        "[copier-drf] Creating a git repository with a first commit ... done",
-        "[copier-drf] Creating .venv and installing the development requirements"
-        f" ... done (uv; Python {RUNNING}; requirements/development.lock)",
-        "[copier-drf] Applying database migrations ... done",
-        "[copier-drf] Running the test suite: .venv/bin/python -m pytest",
-        "[copier-drf] Running the test suite ... done",
-    ]
-    assert "1 passed" in out
-    assert len(_env_key(project / ".env")) >= 50
-    assert _git(project, "status", "--porcelain") == ""  # .env and .venv are ignored
-
-    # Running it again changes nothing that exists: .env, the repository, .venv.
-    env_before = (project / ".env").read_bytes()
-    assert setup.main([]) == 0
-    out, _err = capfd.readouterr()
-    assert "Writing .env with a fresh secret key ... skipped (.env already exists)" in out
-    assert "skipped (already inside a git repository)" in out
-    assert "done (uv; reused the existing .venv; requirements/development.lock)" in out
-    assert (project / ".env").read_bytes() == env_before
-    assert _git(project, "log", "--oneline").count("\n") == 1
-
-
-# ------------------------------------------------------------------- migrate, test
-
-
-def test_from_migrate_skips_earlier_steps(
-    project: Path, wrapper_venv: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    status = setup.main(["--from", "migrate"])
-
-    out, err = capfd.readouterr()
-    assert status == 0, out + err
-    assert not (project / ".env").exists()
-    assert not (project / ".git").exists()
-    assert "Writing .env" not in out
-    assert "Creating .venv" not in out
-    assert (project / "manage-calls.log").read_text() == "migrate --noinput\n"
-    assert "[copier-drf] Applying database migrations ... done\n" in out
-    # The test run is streamed, between its header and its status line.
-    header = "[copier-drf] Running the test suite: .venv/bin/python -m pytest\n"
-    assert header in out
-    streamed = out.split(header, 1)[1]
-    assert re.search(r"1 passed", streamed)
-    assert streamed.endswith("[copier-drf] Running the test suite ... done\n")
-    assert err == ""
-
-
-def test_failing_migrate_shows_its_output_and_exit_code(
-    project: Path,
-    wrapper_venv: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setenv("FAKE_MANAGE_EXIT", "3")
-
-    status = setup.main(["--from", "migrate"])
-
-    out, err = capfd.readouterr()
-    assert status == 1
-    assert out.endswith("[copier-drf] Applying database migrations ... failed\n")
-    assert "    | django.db.utils.OperationalError: fake failure" in err
-    assert "`.venv/bin/python manage.py migrate --noinput` exited with code 3" in err
-    assert err.rstrip().endswith(
-        ".venv/bin/python manage.py migrate --noinput\n    .venv/bin/python -m pytest"
-    )
-    assert "1 passed" not in out  # the test step did not run
-
-
-def test_failing_tests_stream_their_output(
-    project: Path, wrapper_venv: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    (project / "test_smoke.py").write_text("def test_broken():\n    assert 1 + 1 == 3\n")
-
-    status = setup.main(["--from", "test"])
-
-    out, err = capfd.readouterr()
-    assert status == 1
-    assert "1 failed" in out
-    assert out.endswith("[copier-drf] Running the test suite ... failed\n")
-    assert "Setup step 'test' failed: `.venv/bin/python -m pytest` exited with code 1" in err
-    assert "Last lines of the output" not in err  # already shown live
-
-
-def test_missing_venv_is_reported_not_raised(
-    project: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    status = setup.main(["--from", "migrate"])
-
-    _out, err = capfd.readouterr()
-    assert status == 1
-    assert "`.venv/bin/python manage.py migrate --noinput` could not be started" in err
-
-
-def test_unknown_step_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        setup.main(["--from", "deploy"])
-
-    assert exit_info.value.code == 2
-    assert "invalid choice: 'deploy'" in capsys.readouterr().err
-
-
-# ------------------------------------------------------------------------- copier
-
-
-def test_failure_under_copier_exits_zero(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv(setup.COPIER_ENV_VAR, "copy")
-
-    status = setup.main(["--from", "migrate"])
-
-    _out, err = capfd.readouterr()
-    assert status == 0
-    assert "Setup step 'migrate' failed" in err
-    assert "Copier deletes a newly created project when a task fails" in err
-
-
-def test_copier_keeps_the_project_when_the_setup_fails(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """Copier runs the script as a task; a failing step must not cost the project."""
-    template = tmp_path / "template-src"
-    (template / "hooks").mkdir(parents=True)
-    shutil.copy(SCRIPT, template / "hooks" / "setup_project.py")
-    (template / "copier.yml").write_text(
-        "_subdirectory: template\n"
-        "_tasks:\n"
-        '  - command: ["{{ _copier_python }}", '
-        '"{{ _copier_conf.src_path }}/hooks/setup_project.py", "--from", "migrate"]\n'
-        "    when: \"{{ _copier_operation == 'copy' }}\"\n"
-    )
-    (template / "template").mkdir()
-    (template / "template" / "manage.py").write_text(FAKE_MANAGE)
-    (template / "template" / "README.md").write_text("# Generated\n")
-    destination = tmp_path / "generated"
-
-    copier.run_copy(str(template), str(destination), defaults=True, unsafe=True, quiet=True)
-
-    _out, err = capfd.readouterr()
-    assert "Setup step 'migrate' failed" in err  # no .venv: the step could not start
-    assert (destination / "README.md").read_text() == "# Generated\n"
-    assert (destination / "manage.py").read_text() == FAKE_MANAGE
-
-
-# ------------------------------------------------------------------ manual commands
-
-
-def test_manual_commands_match_what_the_pip_path_runs(project: Path) -> None:
-    expected = [
-        command for step in setup.STEPS if step.name != "git" for command in step.manual(project)
-    ]
-
-    assert setup.manual_commands() == expected
-    assert setup.manual_commands()[0] == "cp .env.example .env"
-    assert "python3 -m venv .venv" in setup.manual_commands()
-    assert setup.manual_commands(include_git=True)[2:5] == setup.manual_git(project)
-
-
-def test_after_copy_message_lists_the_manual_commands() -> None:
-    """copier.yml's hand-setup text runs what the setup step runs with pip."""
+def test_after_copy_message_lists_what_the_setup_runs_with_pip(project: Path) -> None:
+    """copier.yml's hand-setup text, for a fresh project on the running Python."""
     message = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["_message_after_copy"]
     listed = [line.strip() for line in message.splitlines() if line.startswith("    ")]
+    manual = [line for step in setup.STEPS if step != "git" for line in setup.manual_commands(step)]
 
-    # The key is explained in words there; every command after it is the same.
-    assert listed[2:] == setup.manual_commands()[2:]
-    assert listed[3] == (
-        ".venv/bin/python -m pip install --require-hashes --no-deps"
-        " -r requirements/development.lock"
-    )
+    # The message explains the key in words; every command after it is the same.
+    assert listed[0].startswith("cp .env.example .env")
+    assert listed[1:] == [manual[1].split("  #")[0], *manual[2:]]
 
 
-def test_script_runs_by_path_from_the_project(project: Path, wrapper_venv: Path) -> None:
+def test_script_runs_by_path(project: Path, uv_on_path: Path) -> None:
     completed = subprocess.run(
-        [sys.executable, str(SCRIPT), "--from", "migrate"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
+        [sys.executable, str(SCRIPT)], capture_output=True, text=True, check=False
     )
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert "[copier-drf] Running the test suite ... done" in completed.stdout
+    assert "[copier-drf] Running the test suite ... done (" in completed.stdout
