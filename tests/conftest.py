@@ -61,12 +61,16 @@ COMBOS = [
 DEFAULT_COMBO = {"use_jwt": True, "use_celery": False, "use_s3": False, "use_sentry": False}
 
 
-def render_project(destination: Path, **answers: Any) -> Path:
-    """Render the template (tasks skipped) into ``destination`` and return it."""
+def render_project(destination: Path, *, defaulted: tuple[str, ...] = (), **answers: Any) -> Path:
+    """Render the template (tasks skipped) into ``destination`` and return it.
+
+    ``defaulted`` names questions of ``BASE_ANSWERS`` left to their default instead.
+    """
+    base = {key: value for key, value in BASE_ANSWERS.items() if key not in defaulted}
     run_copy(
         str(TEMPLATE_ROOT),
         str(destination),
-        data={**BASE_ANSWERS, **answers},
+        data={**base, **answers},
         defaults=True,
         unsafe=True,
         skip_tasks=True,

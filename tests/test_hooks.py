@@ -23,7 +23,7 @@ import copier
 import pytest
 import yaml
 
-from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT
+from tests.conftest import TEMPLATE_ROOT, render_project
 
 SCRIPT = TEMPLATE_ROOT / "hooks" / "setup_project.py"
 RUNNING = "{}.{}".format(*sys.version_info[:2])
@@ -512,18 +512,7 @@ def test_default_render_and_its_venv_agree_on_the_python_version(
     tmp_path: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """python_version left at its default: requires-python, Dockerfile and .venv agree."""
-    answers = {key: value for key, value in BASE_ANSWERS.items() if key != "python_version"}
-    project = tmp_path / "rendered"
-    copier.run_copy(
-        str(TEMPLATE_ROOT),
-        str(project),
-        data=answers,
-        defaults=True,
-        unsafe=True,
-        skip_tasks=True,
-        vcs_ref="HEAD",
-        quiet=True,
-    )
+    project = render_project(tmp_path / "rendered", defaulted=("python_version",))
     monkeypatch.chdir(project)
 
     assert setup.choose_python() == (sys.executable, "python3", setup.LOCK, "")

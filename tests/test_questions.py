@@ -12,7 +12,6 @@ from typing import Any
 import pexpect
 import pytest
 import yaml
-from copier import run_copy
 from pytest_copier import CopierFixture
 
 from extensions.context import (
@@ -22,7 +21,7 @@ from extensions.context import (
     python_name_problem,
     slugify_python,
 )
-from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT
+from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT, render_project
 
 PYTHON_CHOICES = ["3.11", "3.12", "3.13"]
 
@@ -197,18 +196,7 @@ def test_python_choices_match_the_default_expression() -> None:
 def test_default_python_version_is_the_running_one(tmp_path: Path) -> None:
     """Left at its default, python_version follows the Python running Copier everywhere."""
     expected = closest_to_running_python(PYTHON_CHOICES)
-    answers = {key: value for key, value in BASE_ANSWERS.items() if key != "python_version"}
-    project = tmp_path / "project"
-    run_copy(
-        str(TEMPLATE_ROOT),
-        str(project),
-        data=answers,
-        defaults=True,
-        unsafe=True,
-        skip_tasks=True,
-        vcs_ref="HEAD",
-        quiet=True,
-    )
+    project = render_project(tmp_path / "project", defaulted=("python_version",))
 
     assert f"{sys.version_info.major}.{sys.version_info.minor}" in PYTHON_CHOICES
     assert expected == f"{sys.version_info.major}.{sys.version_info.minor}"
