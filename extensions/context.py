@@ -366,8 +366,6 @@ def _roots(files: dict[str, list[str]]) -> dict[str, str]:
     return {_name(line): name for name, lines in files.items() for line in lines}
 
 
-# The hook runs for every file Copier renders: compute each answer set's locks once.
-@functools.cache
 def project_locks(
     python_version: str,
     base: tuple[str, ...],
