@@ -6,12 +6,12 @@ checked without anyone remembering to write its test.
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.admindocs.views import simplify_regex
-from django.urls import URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.views import APIView
 
 # Stands in for every path parameter (an object id): such requests may answer 404.
@@ -38,18 +38,23 @@ class Endpoint:
         return f"{self.path} ({self.view.__name__})"
 
 
-def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Callable[..., Any]]]:
-    for pattern in patterns:
+def url_patterns(
+    patterns: list[Any] | None = None,
+    prefix: str = "",
+) -> Iterator[tuple[str, URLPattern]]:
+    """Yield every pattern of the URL configuration with its whole route (a regex)."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
         if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
         else:
-            yield prefix + str(pattern.pattern), pattern.callback
+            yield prefix + str(pattern.pattern), pattern
 
 
 def api_endpoints() -> list[Endpoint]:
     """Return every URL served by a DRF view, with the HTTP methods it handles."""
     endpoints = []
-    for route, callback in _walk(get_resolver().url_patterns):
+    for route, pattern in url_patterns():
+        callback = pattern.callback
         view = getattr(callback, "cls", None)
         path = simplify_regex(route)
         # Format suffixes (orders.json) repeat the URL before them.

@@ -29,7 +29,6 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models.constants import LOOKUP_SEP
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
 from factory.django import DjangoModelFactory
@@ -44,6 +43,7 @@ from rest_framework.views import APIView
 
 from common.models import BaseModel
 from common.tests.conftest import SettingsLoader
+from common.tests.endpoints import url_patterns
 
 ROOT: Path = settings.BASE_DIR
 SOURCE_DIRS = ("apps", "common", "config")
@@ -142,18 +142,10 @@ class Route:
         return f"{self.path} ({where(self.view)})"
 
 
-def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
-
-
 def routes(check: str = "") -> list[Route]:
     """Return every URL served by a DRF view written in this project, but those exempted."""
     found = []
-    for regex, pattern in _walk(get_resolver().url_patterns):
+    for regex, pattern in url_patterns():
         view = getattr(pattern.callback, "cls", None)
         path = simplify_regex(regex)
         # Format suffixes (orders.json) repeat the URL before them.
@@ -214,6 +206,20 @@ def at(path: Path, node: ast.AST) -> str:
 def module_of(path: Path) -> str:
     """Return the dotted module name of a project file."""
     return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def class_node(cls: type) -> tuple[Path, ast.ClassDef]:
+    """Return the file and syntax tree of a class of the project."""
+    path = Path(inspect.getsourcefile(cls) or "")
+    line = inspect.getsourcelines(cls)[1]
+    node = next(
+        node
+        for node in ast.walk(parse(path))
+        if isinstance(node, ast.ClassDef)
+        and node.name == cls.__name__
+        and min([node.lineno, *(d.lineno for d in node.decorator_list)]) == line
+    )
+    return path, node
 
 
 def call_name(node: ast.Call) -> str:
@@ -317,19 +323,16 @@ def test_choices_come_from_text_choices() -> None:
 
 def _comments_above(cls: type, attribute: str) -> tuple[str, str] | None:
     """Find ``attribute = ...`` in the class body: its file:line and the comments above it."""
-    path = Path(inspect.getsourcefile(cls) or "")
+    path, node = class_node(cls)
     lines = path.read_text(encoding="utf-8").splitlines()
-    for node in ast.walk(parse(path)):
-        if not (isinstance(node, ast.ClassDef) and node.name == cls.__name__):
-            continue
-        for statement in node.body:
-            targets = getattr(statement, "targets", [getattr(statement, "target", None)])
-            if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
-                above, number = [], statement.lineno - 2
-                while number >= 0 and lines[number].strip().startswith("#"):
-                    above.append(lines[number])
-                    number -= 1
-                return at(path, statement), " ".join(above)
+    for statement in node.body:
+        targets = getattr(statement, "targets", [getattr(statement, "target", None)])
+        if any(isinstance(t, ast.Name) and t.id == attribute for t in targets):
+            above, number = [], statement.lineno - 2
+            while number >= 0 and lines[number].strip().startswith("#"):
+                above.append(lines[number])
+                number -= 1
+            return at(path, statement), " ".join(above)
     return None
 
 
@@ -940,20 +943,6 @@ def test_views_build_no_queries() -> None:
     )
 
 
-def _class_node(cls: type) -> tuple[Path, ast.ClassDef]:
-    """Return the file and syntax tree of a class of the project."""
-    path = Path(inspect.getsourcefile(cls) or "")
-    line = inspect.getsourcelines(cls)[1]
-    node = next(
-        node
-        for node in ast.walk(parse(path))
-        if isinstance(node, ast.ClassDef)
-        and node.name == cls.__name__
-        and min([node.lineno, *(d.lineno for d in node.decorator_list)]) == line
-    )
-    return path, node
-
-
 def _methods(node: ast.ClassDef) -> list[ast.FunctionDef]:
     return [item for item in node.body if isinstance(item, ast.FunctionDef)]
 
@@ -978,7 +967,7 @@ def test_model_methods_hold_no_business_logic() -> None:
     }
     problems = []
     for cls in sorted(classes, key=dotted):
-        path, node = _class_node(cls)
+        path, node = class_node(cls)
         for method in _methods(node):
             problems += [
                 f"{at(path, call)} {dotted(cls)}.{method.name}: {ast.unparse(call)[:60]}"
@@ -996,7 +985,7 @@ def test_model_methods_hold_no_business_logic() -> None:
 def test_validators_do_not_write() -> None:
     problems = []
     for serializer in _serializer_classes():
-        path, node = _class_node(serializer)
+        path, node = class_node(serializer)
         for method in _methods(node):
             if method.name != "validate" and not method.name.startswith("validate_"):
                 continue
