@@ -179,13 +179,14 @@ def step_venv() -> str:
     uv, how = find_uv()
     if uv:  # uv is given the Python, else it may download one; --seed adds pip to .venv
         create = (uv, "venv", "--quiet", "--seed", "--python", path, ".venv")
-        commands = (
-            [create]
-            + [  # uv pip takes pip's options
-                (uv, "pip", action, "--python", PYTHON, *options)
-                for _python, _m, _pip, action, *options in commands[1:]
-            ]
-        )
+        # uv pip takes pip's options. pip compiles the bytecode as it installs, uv only when
+        # asked: else every run where Python may not write it (PYTHONDONTWRITEBYTECODE, as CI
+        # and containers often set) compiles the whole of Django, DRF and Hypothesis again.
+        compiled = {"install": ("--compile-bytecode",)}
+        commands = [create] + [
+            (uv, "pip", action, "--python", PYTHON, *options, *compiled.get(action, ()))
+            for _python, _m, _pip, action, *options in commands[1:]
+        ]
     for index, command in enumerate(commands[existed:]):
         run(*command, todo=manual[index:])
     python = "reused .venv" if existed else f"Python {query(PYTHON, '-c', VERSION)}"

@@ -225,7 +225,8 @@ def test_setup_runs_every_step_and_a_second_run_keeps_what_exists(
     # uv builds .venv with the running Python, pip seeded; the environment reaches it.
     assert (project / "uv-calls.log").read_text().splitlines() == [
         f"venv --quiet --seed --python {sys.executable} .venv | https://mirror.invalid/simple",
-        f"pip install --python .venv/bin/python {EXACT} | https://mirror.invalid/simple",
+        f"pip install --python .venv/bin/python {EXACT} --compile-bytecode"
+        " | https://mirror.invalid/simple",
         "pip check --python .venv/bin/python | https://mirror.invalid/simple",
     ]
     assert (project / "manage-calls.log").read_text() == "migrate --noinput\n"
@@ -247,7 +248,7 @@ def test_setup_runs_every_step_and_a_second_run_keeps_what_exists(
     assert "first commit ... skipped (already in a git repository)\n" in out
     assert "; uv; reused .venv; requirements/development.lock)\n" in out
     assert _uv_calls(project) == [
-        f"pip install --python .venv/bin/python {EXACT}",
+        f"pip install --python .venv/bin/python {EXACT} --compile-bytecode",
         "pip check --python .venv/bin/python",
     ]
     assert _env_key(project / ".env") == key
@@ -484,7 +485,7 @@ def test_missing_python_version_is_reported_and_the_running_one_used(
     out, err = capfd.readouterr()
     assert f"; uv; Python {RUNNING}; requirements/development.txt)\n" in out
     assert _uv_calls(project)[1:] == [
-        "pip install --python .venv/bin/python -r requirements/development.txt",
+        "pip install --python .venv/bin/python -r requirements/development.txt --compile-bytecode",
         "pip check --python .venv/bin/python",
     ]
     assert err.startswith("[copier-drf] Warning: Python 3.99 is not installed")
