@@ -214,8 +214,12 @@ class TestOrderCancel:
         assert len(locking_sql) == int(connection.features.has_select_for_update)
 
 
+# Sorted: a set's order changes with each process's string hashing, and test ids must not
+# (two pytest-xdist workers that collect them in different orders refuse to run).
 ALLOWED_TRANSITIONS = [
-    (current, target) for current, targets in STATUS_TRANSITIONS.items() for target in targets
+    (current, target)
+    for current, targets in STATUS_TRANSITIONS.items()
+    for target in sorted(targets)
 ]
 REFUSED_TRANSITIONS = [
     (current, target)
