@@ -6,11 +6,19 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings
 from pytest_socket import socket_allow_hosts
 from rest_framework.test import APIClient
 
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
+
+# How many random cases Hypothesis draws for a test (the contract test's fuzzing phase): a few
+# on every run, so the suite stays quick, and ten times as many in CI, where Hypothesis loads
+# its "ci" profile (the CI variable is set, as on GitHub Actions; elsewhere, ask for it with
+# pytest --hypothesis-profile=ci).
+settings.register_profile("default", settings.get_profile("default"), max_examples=5)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=50)
 
 # Host names looked up once per run, not once per test.
 _resolved_hosts: dict[str, set[str]] = {}

@@ -152,11 +152,19 @@ def test_check_deploy_passes_with_production_settings(
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
 def test_generated_test_suite_passes(project: Path) -> None:
-    """The project's own tests pass, above its coverage gate."""
-    result = run_in(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly")
+    """The project's own tests pass, above its coverage gate, as its CI runs them.
+
+    CI draws ten times as many random cases as a local run (the "ci" Hypothesis profile).
+    """
+    pytest = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=ci")
+    result = run_in(project, *pytest)
     output = result.stdout
     assert re.search(r"\d+ passed", output), output[-3000:]
     assert "Required test coverage of 90% reached" in output, output[-3000:]
+    contract = re.search(r"Contract test: (\d+) operations, .*fuzzing positive: (\d+)", output)
+    assert contract, output[-3000:]
+    operations, fuzzing = map(int, contract.groups())
+    assert fuzzing > 5 * operations, f"{fuzzing} cases: more than a local run's 5 per operation"
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
