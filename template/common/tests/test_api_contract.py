@@ -39,10 +39,10 @@ from common.tests.helpers import authorization_for
 # Random cases per operation and mode in the fuzzing phase: as many as the Hypothesis profile
 # says, a few locally and more in CI (see the root conftest.py). The coverage phase adds a fixed
 # set per input whatever the profile.
-# Stateful scenarios (sequences of linked calls), and calls in each. The number is fixed: past
-# a few dozen, schemathesis' choice of the next call starts to depend on the calls made before
-# it, which Hypothesis reports as flaky data generation.
-SCENARIOS = 10
+# Stateful scenarios (sequences of linked calls), and calls in each: as many scenarios as the
+# profile's cases, but never more than 10. Past a few dozen, schemathesis' choice of the next
+# call starts to depend on the calls made before it, which Hypothesis reports as flaky.
+SCENARIOS = min(settings.default.max_examples, 10)
 STEPS_PER_SCENARIO = 6
 # Codes of the error envelope that mean "the input is malformed" (not a business rule).
 INPUT_ERROR_CODES = {"validation_error", "parse_error"}
