@@ -1,8 +1,10 @@
 """Write helpers the apps' services share."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 
 def model_update(
@@ -27,3 +29,23 @@ def model_update(
     unchanged = {field.name for field in instance._meta.fields} - set(changed)
     instance.full_clean(exclude=unchanged, validate_unique=validate_unique)
     instance.save(update_fields=[*changed, "updated_at"])
+
+
+@contextmanager
+def recheck_on_conflict(*, check: Callable[[], None]) -> Iterator[None]:
+    """Write in a savepoint; if the database refuses the write, run ``check`` once more.
+
+    A service checks that a unique value is free before writing it, but a concurrent
+    request can take the value between the check and the write; the unique constraint then
+    refuses the write with an ``IntegrityError``, a 500. The savepoint undoes only the
+    refused write, so the transaction stays usable and ``check``, the service's own check,
+    now sees the other request's committed row and raises the service's error. An
+    ``IntegrityError`` that ``check`` does not explain comes from another constraint: it
+    is raised as it is, a bug to report rather than a conflict to answer.
+    """
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        check()
+        raise

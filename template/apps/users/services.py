@@ -8,9 +8,10 @@ from apps.users.emails import send_registration_attempt_email, send_welcome_emai
 from apps.users.models import User
 from apps.users.selectors import user_get_by_email
 from common.exceptions import ServiceError
-from common.services import model_update
+from common.services import model_update, recheck_on_conflict
 
 EMAIL_TAKEN = "An account with this e-mail address already exists."
+EMAIL_TAKEN_CODE = "email_taken"
 
 
 @transaction.atomic
@@ -23,8 +24,7 @@ def user_create(
     phone_number: str = "",
 ) -> User:
     """Register a user; e-mail addresses are unique regardless of case."""
-    if user_get_by_email(email=email) is not None:
-        raise ServiceError(EMAIL_TAKEN, code="email_taken")
+    _ensure_email_free(email)
     user = User(
         email=User.objects.normalize_email(email).lower(),
         first_name=first_name,
@@ -32,9 +32,18 @@ def user_create(
         phone_number=phone_number,
     )
     user.set_password(password)
-    user.full_clean()
-    user.save()
+    # Uniqueness is _ensure_email_free's, before and after the write: Django's own check
+    # would answer a concurrent registration with a ValidationError, not "email_taken".
+    user.full_clean(validate_unique=False, validate_constraints=False)
+    with recheck_on_conflict(check=lambda: _ensure_email_free(email)):
+        user.save()
     return user
+
+
+def _ensure_email_free(email: str) -> None:
+    """Refuse an address a user already has, in any case (the constraint ignores case)."""
+    if user_get_by_email(email=email) is not None:
+        raise ServiceError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)
 
 
 @transaction.atomic
@@ -57,21 +66,33 @@ def user_register(
     if existing is not None:
         # Hash the password all the same: both outcomes take the same time.
         make_password(password)
-        transaction.on_commit(
-            lambda: send_registration_attempt_email(user=existing),
-            robust=True,
-        )
+        _tell_owner_of_attempt(existing)
         return None
-    user = user_create(
-        email=email,
-        password=password,
-        first_name=first_name,
-        last_name=last_name,
-        phone_number=phone_number,
-    )
+    try:
+        user = user_create(
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            phone_number=phone_number,
+        )
+    except ServiceError as error:
+        if error.code != EMAIL_TAKEN_CODE:
+            raise
+        # A concurrent registration took the address after the check above: the same
+        # outcome as if it had come first, so the answer still does not tell.
+        existing = user_get_by_email(email=email)
+        if existing is not None:
+            _tell_owner_of_attempt(existing)
+        return None
     # robust: a mail server that is down must not turn a registration into a 500.
     transaction.on_commit(lambda: send_welcome_email(user=user), robust=True)
     return user
+
+
+def _tell_owner_of_attempt(user: User) -> None:
+    """Tell ``user``, once the transaction commits, that someone tried their address."""
+    transaction.on_commit(lambda: send_registration_attempt_email(user=user), robust=True)
 
 
 @transaction.atomic

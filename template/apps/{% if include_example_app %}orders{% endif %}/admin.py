@@ -5,20 +5,39 @@ and staff move an order along its statuses with the list's actions, which call
 ``order_change_status`` for each selected order.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.orders.models import Order, OrderItem, Product
-from apps.orders.services import order_change_status
+from apps.orders.selectors import product_sku_taken
+from apps.orders.services import SKU_TAKEN, order_change_status
 from common.exceptions import ServiceError
 
 CANCELLED_BY_STAFF = "Cancelled by staff."
 
 
+class ProductAdminForm(forms.ModelForm):
+    """The product form, refusing a SKU any product uses, as the services do.
+
+    Django's own unique check looks only at products that are not deleted; a deleted
+    product's SKU would pass it and reach the column's unique constraint as a 500.
+    """
+
+    def clean_sku(self) -> str:
+        """Refuse a SKU another product uses, deleted ones included."""
+        sku = self.cleaned_data["sku"]
+        if product_sku_taken(sku=sku, exclude=self.instance):
+            raise forms.ValidationError(SKU_TAKEN, code="sku_taken")
+        return sku
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     """The catalogue; deleting here soft-deletes, as the API does."""
+
+    form = ProductAdminForm
 
     list_display = ("name", "sku", "price", "is_active", "created_at")
     list_filter = ("is_active",)

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db import transaction
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from apps.users.emails import REGISTRATION_ATTEMPT_SUBJECT, WELCOME_SUBJECT
@@ -17,8 +18,10 @@ from apps.users.services import (
     user_set_avatar,
     user_update,
 )
+from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
 from common.exceptions import ServiceError
+from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +180,40 @@ class TestUserSetAvatar:
             user_set_avatar(user=user, avatar=None)
 
         assert callbacks == []
+
+
+class TestEmailTakenMeanwhile:
+    """Another sign-up commits the same address between the service's check and its write."""
+
+    EMAIL_CHECK = "apps.users.services.user_get_by_email"
+
+    def test_create_refuses_it_as_a_taken_email(self) -> None:
+        UserFactory(email="ada@example.com")
+
+        with (
+            check_misses_the_rival(self.EMAIL_CHECK, free=None),
+            pytest.raises(ServiceError) as excinfo,
+        ):
+            user_create(email="Ada@Example.com", password="s3cret-pass")
+
+        assert (excinfo.value.code, excinfo.value.message) == ("email_taken", EMAIL_TAKEN)
+
+    def test_register_treats_it_as_a_taken_email(
+        self, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
+    ) -> None:
+        with transaction.atomic():
+            earlier = UserFactory()
+            rival = UserFactory(email="ada@example.com")
+
+            with (
+                check_misses_the_rival(self.EMAIL_CHECK, free=None, calls=2),
+                django_capture_on_commit_callbacks(execute=True),
+            ):
+                result = user_register(email="Ada@Example.com", password="s3cret-pass")
+
+            assert result is None
+            # The savepoint undid the refused INSERT only: the transaction goes on.
+            assert set(User.objects.all()) == {earlier, rival}
+        assert [(message.subject, message.to) for message in mail.outbox] == [
+            (REGISTRATION_ATTEMPT_SUBJECT, [rival.email]),
+        ]

@@ -17,6 +17,7 @@ from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
 from apps.users.views import REGISTRATION_ACCEPTED, RegisterView
 from common.tests.helpers import INVALID_AUTHORIZATION, assert_error
+from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +263,34 @@ class TestAvatar:
         response = api_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
 
         assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")
+
+
+class TestRegisterRace:
+    """Two sign-ups with the same new address at once: the other one committed first."""
+
+    @pytest.mark.parametrize(
+        "checks_missed",
+        [pytest.param(1, id="before-the-create-check"), pytest.param(2, id="before-the-insert")],
+    )
+    def test_the_answer_is_the_usual_one_and_the_owner_is_warned(
+        self,
+        api_client: APIClient,
+        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+        checks_missed: int,
+    ) -> None:
+        rival = UserFactory(email="ada@example.com")
+
+        with (
+            check_misses_the_rival(
+                "apps.users.services.user_get_by_email", free=None, calls=checks_missed
+            ),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            response = api_client.post(REGISTER_URL, registration(email="Ada@Example.com"))
+
+        assert response.status_code == status.HTTP_202_ACCEPTED
+        assert response.json() == {"detail": REGISTRATION_ACCEPTED}
+        assert list(User.objects.filter(email__iexact="ada@example.com")) == [rival]
+        assert [(mail.subject, mail.to) for mail in django_mail.outbox] == [
+            (REGISTRATION_ATTEMPT_SUBJECT, [rival.email]),
+        ]

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.orders.admin import CANCELLED_BY_STAFF
-from apps.orders.models import Order
-from apps.orders.services import order_change_status
+from apps.orders.models import Order, Product
+from apps.orders.services import SKU_TAKEN, order_change_status
 from apps.orders.tests.factories import OrderFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +115,34 @@ def test_actions_report_the_orders_the_rules_refuse(admin_client: Client) -> Non
     assert delivered.status == Order.Status.DELIVERED
     pending.refresh_from_db()
     assert pending.status == Order.Status.CANCELLED
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_the_product_form_refuses_a_deleted_products_sku(admin_client: Client, page: str) -> None:
+    # Django's unique check skips deleted products; the column's constraint does not.
+    ProductFactory(sku="GONE-1").delete()
+    product = ProductFactory()
+    url = (
+        reverse("admin:orders_product_add")
+        if page == "add"
+        else reverse("admin:orders_product_change", args=[product.pk])
+    )
+    payload = {"name": "Lamp", "sku": "GONE-1", "price": "1.00", "is_active": "on"}
+
+    response = admin_client.post(url, payload)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"sku": [SKU_TAKEN]}
+    assert Product.all_objects.filter(sku="GONE-1").count() == 1
+
+
+def test_the_product_form_keeps_a_products_own_sku(admin_client: Client) -> None:
+    product = ProductFactory()
+    url = reverse("admin:orders_product_change", args=[product.pk])
+    payload = {"name": "Renamed", "sku": product.sku, "price": "1.00", "is_active": "on"}
+
+    response = admin_client.post(url, payload)
+
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.name == "Renamed"

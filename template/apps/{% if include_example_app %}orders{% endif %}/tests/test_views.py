@@ -13,6 +13,8 @@ from apps.orders.serializers import MAX_ITEMS_PER_ORDER, MAX_QUANTITY_PER_ITEM
 from apps.orders.services import DUPLICATE_PRODUCT
 from apps.orders.tests.factories import OrderFactory, OrderItemFactory, ProductFactory
 from apps.users.models import User
+from common.tests.helpers import assert_error
+from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
@@ -638,3 +640,31 @@ class TestRepeatedRequests:
         assert error_code(second) == "not_found"
         assert Order.all_objects.get(pk=order.pk).deleted_at == deleted_at
         assert list(Order.objects.filter(user=user)) == [kept]
+
+
+class TestSkuTakenMeanwhile:
+    """Another staff member saves the same SKU between this request's check and its write."""
+
+    SKU_CHECK = "apps.orders.services.product_sku_taken"
+
+    def test_adding_answers_sku_taken(self, staff_client: APIClient) -> None:
+        rival = ProductFactory(sku="LAMP-1")
+
+        with check_misses_the_rival(self.SKU_CHECK, free=False):
+            response = staff_client.post(
+                PRODUCTS_URL, {"name": "Lamp", "sku": "LAMP-1", "price": "1.00"}
+            )
+
+        assert_error(response, 400, "sku_taken")
+        assert list(Product.all_objects.filter(sku="LAMP-1")) == [rival]
+
+    def test_changing_answers_sku_taken(self, staff_client: APIClient, product: Product) -> None:
+        sku = product.sku
+        ProductFactory(sku="LAMP-2")
+
+        with check_misses_the_rival(self.SKU_CHECK, free=False):
+            response = staff_client.patch(product_url(product), {"sku": "LAMP-2"})
+
+        assert_error(response, 400, "sku_taken")
+        product.refresh_from_db()
+        assert product.sku == sku
