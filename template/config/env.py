@@ -44,7 +44,7 @@ def required(name: str) -> str:
 def exit_on_missing_variable() -> Iterator[None]:
     """Stop the process with one line naming a missing variable, instead of a traceback.
 
-    For what starts the app (``manage.py``, gunicorn, Celery): a deployment without a
+    For what starts the app (``manage.py``, gunicorn, workers): a deployment without a
     variable it needs is a configuration mistake, and the message says which variable.
     """
     try:
