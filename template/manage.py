@@ -10,13 +10,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.development")
     from django.core.management import execute_from_command_line  # noqa: PLC0415
 
-    from config.env import MissingVariableError  # noqa: PLC0415
+    from config.env import exit_on_missing_variable  # noqa: PLC0415
 
-    try:
+    with exit_on_missing_variable():
         execute_from_command_line(sys.argv)
-    except MissingVariableError as error:
-        # A deployment without a variable it needs: the message says which, in one line.
-        sys.exit(f"ImproperlyConfigured: {error}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware import common
+from django.utils.http import escape_leading_slashes
 from rest_framework import status
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from common.exceptions import error_body
@@ -64,3 +67,31 @@ def is_django_error_page(request: HttpRequest, response: HttpResponse) -> bool:
         and request.path_info.startswith(API_PATH_PREFIX)
         and not response.get("Content-Type", "").startswith("application/json")
     )
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's ``CommonMiddleware``, except that a write to a URL missing its slash is a 404.
+
+    With ``APPEND_SLASH`` Django redirects ``/api/v1/orders`` to ``/api/v1/orders/``. For a
+    GET that is harmless, and the admin and the docs rely on it. For a write it is not: with
+    ``DEBUG`` on Django raises ``RuntimeError`` (a 500), and with it off answers a 301 that
+    clients follow as a GET, without the body. Such a request gets a 404 instead, in every
+    settings module, naming the URL the client meant (in the envelope under ``/api/``).
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Refuse an unsafe request to a URL that only exists with a trailing slash."""
+        if (
+            request.method in SAFE_METHODS
+            or response.status_code != status.HTTP_404_NOT_FOUND
+            or not self.should_redirect_with_slash(request)
+        ):
+            return super().process_response(request, response)
+        if not request.path_info.startswith(API_PATH_PREFIX):
+            return response
+        url = escape_leading_slashes(f"{request.path}/")
+        message = f"Not found. Did you mean {url}? API URLs end with a slash."
+        return JsonResponse(
+            error_body(code="not_found", message=message),
+            status=status.HTTP_404_NOT_FOUND,
+        )

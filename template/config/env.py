@@ -7,6 +7,9 @@ variable that is set. Production never reads it, so a development key or host li
 ``.env`` cannot stand in for a variable a deployment forgot: start-up stops instead.
 """
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import environ
@@ -19,7 +22,7 @@ env = environ.Env()
 
 
 class MissingVariableError(ImproperlyConfigured):
-    """A variable the settings require is unset or empty (``manage.py`` shows one line)."""
+    """A variable the settings require is unset or empty (start-up shows one line)."""
 
 
 def read_dot_env() -> None:
@@ -35,3 +38,16 @@ def required(name: str) -> str:
         message = f"Set the {name} environment variable (it is unset or empty)."
         raise MissingVariableError(message)
     return value
+
+
+@contextmanager
+def exit_on_missing_variable() -> Iterator[None]:
+    """Stop the process with one line naming a missing variable, instead of a traceback.
+
+    For what starts the app (``manage.py``, gunicorn, workers): a deployment without a
+    variable it needs is a configuration mistake, and the message says which variable.
+    """
+    try:
+        yield
+    except MissingVariableError as error:
+        sys.exit(f"ImproperlyConfigured: {error}")

@@ -22,7 +22,6 @@ Each setting can be changed without rebuilding the image, through the environmen
 
 import importlib
 import os
-import sys
 from pathlib import Path
 
 
@@ -71,10 +70,8 @@ def on_starting(server: object) -> None:
     of every worker failing with a traceback. The workers import the same settings module.
     """
     del server  # gunicorn passes its arbiter; the check needs nothing from it
-    from config.env import MissingVariableError  # noqa: PLC0415
+    from config.env import exit_on_missing_variable  # noqa: PLC0415
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-    try:
+    with exit_on_missing_variable():
         importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
-    except MissingVariableError as error:
-        sys.exit(f"ImproperlyConfigured: {error}")

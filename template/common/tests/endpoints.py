@@ -17,6 +17,8 @@ from rest_framework.views import APIView
 # Stands in for every path parameter (an object id): such requests may answer 404.
 PLACEHOLDER_ID = uuid.UUID(int=0)
 WRITE_METHODS = ("post", "put", "patch")
+# A format suffix (orders.json), as a regex group or as DRF's path converter.
+FORMAT_SUFFIX = re.compile(r"<(\w+:)?format>")
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def api_endpoints() -> list[Endpoint]:
         view = getattr(callback, "cls", None)
         path = simplify_regex(route)
         # Format suffixes (orders.json) repeat the URL before them.
-        if view is None or not issubclass(view, APIView) or "<format>" in path:
+        if view is None or not issubclass(view, APIView) or FORMAT_SUFFIX.search(path):
             continue
         actions = getattr(callback, "actions", None)
         methods = (
