@@ -14,9 +14,9 @@ from apps.users.models import User
 from apps.users.tests.factories import UserFactory
 
 # How many random cases Hypothesis draws for a test (the contract test's fuzzing phase): a few
-# on every run, so the suite stays quick, and ten times as many in CI, where Hypothesis loads
-# its "ci" profile (the CI variable is set, as on GitHub Actions; elsewhere, ask for it with
-# pytest --hypothesis-profile=ci).
+# on every run, so the suite stays quick, and ten times as many in CI, whose workflow asks for
+# the "ci" profile (pytest --hypothesis-profile=ci; Hypothesis also loads it by itself
+# wherever the CI variable is set).
 settings.register_profile("default", settings.get_profile("default"), max_examples=5)
 settings.register_profile("ci", settings.get_profile("ci"), max_examples=50)
 
