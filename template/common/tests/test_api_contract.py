@@ -36,9 +36,10 @@ from apps.users.tests.images import image_upload
 from common.schema import DETAIL_SUFFIX
 from common.tests.helpers import authorization_for
 
-# Random cases per operation and mode in the fuzzing phase: as many as the Hypothesis profile
-# says, a few locally and more in CI (see the root conftest.py). The coverage phase adds a fixed
-# set per input whatever the profile.
+# The fuzzing phase draws as many random cases per operation and mode as the Hypothesis
+# profile says: a few locally, more in CI (see the root conftest.py). The coverage phase adds
+# a fixed set per input whatever the profile.
+
 # Stateful scenarios (sequences of linked calls), and calls in each: as many scenarios as the
 # profile's cases, but never more than 10. Past a few dozen, schemathesis' choice of the next
 # call starts to depend on the calls made before it, which Hypothesis reports as flaky.
