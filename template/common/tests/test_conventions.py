@@ -716,9 +716,7 @@ def _saves_through_a_service(model_admin: admin.ModelAdmin) -> bool:
     if not isinstance(model_admin, ServiceAdmin) or not is_project_code(save_model):
         return False
     called = (save_model.__globals__.get(name) for name in save_model.__code__.co_names)
-    return any(
-        inspect.isfunction(obj) and obj.__module__.endswith("services") for obj in called
-    )
+    return any(inspect.isfunction(obj) and obj.__module__.endswith("services") for obj in called)
 
 
 def test_admin_pages_save_through_services() -> None:
