@@ -454,6 +454,21 @@ VIOLATIONS = {
         lambda project: replace(project, f"{NOTES}/selectors.py", '.prefetch_related("tags")', ""),
         ("/api/v1/notes/ (apps/notes/views.py", "queries for a page of 1", "N+1 queries"),
     ),
+    "admin-without-service": Violation(
+        "test_admin_pages_save_through_services",
+        lambda project: append(
+            project,
+            f"{NOTES}/admin.py",
+            "from django.contrib import admin\n\nfrom apps.notes.models import Note\n\n\n"
+            "@admin.register(Note)\nclass NoteAdmin(admin.ModelAdmin):\n"
+            "    list_display = ['title']\n",
+        ),
+        (
+            "apps.notes.admin.NoteAdmin: adds or changes notes.Note without a service",
+            "save through the services",
+        ),
+        (f"{NOTES}/admin.py", "@admin.register(Note)"),
+    ),
     "production-allows-anyone": Violation(
         "test_api_defaults_are_secure",
         lambda project: append(

@@ -1,13 +1,35 @@
+"""The user admin, keyed on e-mail instead of username, writing through the services."""
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from apps.users.models import User
+from apps.users.services import user_create, user_set_avatar, user_update_by_staff
+from common.admin import ServiceAdmin
+
+# What staff edit on a user's page besides the avatar, groups and permissions.
+STAFF_FIELDS = (
+    "email",
+    "first_name",
+    "last_name",
+    "phone_number",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    """The user admin, keyed on e-mail instead of username."""
+class UserAdmin(ServiceAdmin, DjangoUserAdmin):
+    """The user admin, keyed on e-mail instead of username.
+
+    Users are added by ``user_create`` and changed by ``user_update_by_staff`` and
+    ``user_set_avatar`` (see ``common.admin.ServiceAdmin``); groups and permissions are
+    saved by the form, after the user. A password is changed on Django's own page.
+    """
 
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")
@@ -24,3 +46,27 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: User,
+        form: forms.ModelForm,
+        change: bool,  # noqa: FBT001 (Django's signature)
+    ) -> None:
+        """Add or change the user through the services.
+
+        ``obj`` holds the form's values, not yet saved; once added, it takes the new row's
+        key, which the admin's log entry and redirect use. A change works on the user as
+        stored, so ``user_set_avatar`` still knows which file to delete.
+        """
+        if not change:
+            data = form.cleaned_data
+            obj.pk = user_create(email=data["email"], password=data["password1"]).pk
+            return
+        user = User.objects.get(pk=obj.pk)
+        user_update_by_staff(
+            user=user, **{field: form.cleaned_data[field] for field in STAFF_FIELDS}
+        )
+        if "avatar" in form.changed_data:
+            user_set_avatar(user=user, avatar=form.cleaned_data["avatar"] or None)

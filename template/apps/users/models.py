@@ -11,6 +11,9 @@ from common.validators import MaxFileSizeValidator
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+# The services answer a taken address with this too; the constraint's own message would
+# name the constraint.
+EMAIL_TAKEN = "An account with this e-mail address already exists."
 
 
 class User(BaseModel, AbstractUser):
@@ -38,7 +41,11 @@ class User(BaseModel, AbstractUser):
         db_table = "users"
         ordering = ["email"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="users_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="users_email_ci_unique",
+                violation_error_message=EMAIL_TAKEN,
+            ),
         ]
 
     def __str__(self) -> str:

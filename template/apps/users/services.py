@@ -5,12 +5,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from apps.users.emails import send_registration_attempt_email, send_welcome_email
-from apps.users.models import User
+from apps.users.models import EMAIL_TAKEN, User
 from apps.users.selectors import user_get_by_email
 from common.exceptions import ServiceError
 from common.services import model_update, recheck_on_conflict
 
-EMAIL_TAKEN = "An account with this e-mail address already exists."
 EMAIL_TAKEN_CODE = "email_taken"
 
 
@@ -40,9 +39,10 @@ def user_create(
     return user
 
 
-def _ensure_email_free(email: str) -> None:
-    """Refuse an address a user already has, in any case (the constraint ignores case)."""
-    if user_get_by_email(email=email) is not None:
+def _ensure_email_free(email: str, *, exclude: User | None = None) -> None:
+    """Refuse an address another user has, in any case (the constraint ignores case)."""
+    owner = user_get_by_email(email=email)
+    if owner is not None and (exclude is None or owner.pk != exclude.pk):
         raise ServiceError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)
 
 
@@ -108,6 +108,44 @@ def user_update(
         instance=user,
         data={"first_name": first_name, "last_name": last_name, "phone_number": phone_number},
     )
+    return user
+
+
+@transaction.atomic
+def user_update_by_staff(  # noqa: PLR0913 (keyword-only: one argument per field)
+    *,
+    user: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone_number: str,
+    is_active: bool,
+    is_staff: bool,
+    is_superuser: bool,
+) -> User:
+    """Change what staff edit on a user's admin page: the address, the profile, the flags.
+
+    The address stays unique regardless of case, checked before and after the write as in
+    ``user_create``. Groups and permissions are the admin form's to save; the avatar is
+    ``user_set_avatar``'s, which deletes the old file.
+    """
+    email = User.objects.normalize_email(email).lower()
+    _ensure_email_free(email, exclude=user)
+    fields = {
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "phone_number": phone_number,
+        "is_active": is_active,
+        "is_staff": is_staff,
+        "is_superuser": is_superuser,
+    }
+    for field, value in fields.items():
+        setattr(user, field, value)
+    # The avatar is not written here: reading its size from storage would only slow this.
+    user.full_clean(exclude=["avatar"], validate_unique=False, validate_constraints=False)
+    with recheck_on_conflict(check=lambda: _ensure_email_free(email, exclude=user)):
+        user.save(update_fields=[*fields, "updated_at"])
     return user
 
 

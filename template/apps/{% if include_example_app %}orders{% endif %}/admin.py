@@ -1,8 +1,9 @@
 """Admin pages for the catalogue and for looking into orders.
 
-Orders change only through the services, as in the API: their fields are read-only here
-and staff move an order along its statuses with the list's actions, which call
-``order_change_status`` for each selected order.
+Every write goes through the services, as in the API: products are added and changed by
+``product_create`` and ``product_update`` (see ``common.admin.ServiceAdmin``); orders'
+fields are read-only here and staff move an order along its statuses with the list's
+actions, which call ``order_change_status`` for each selected order.
 """
 
 from django import forms
@@ -12,10 +13,13 @@ from django.http import HttpRequest
 
 from apps.orders.models import Order, OrderItem, Product
 from apps.orders.selectors import product_sku_taken
-from apps.orders.services import SKU_TAKEN, order_change_status
+from apps.orders.services import SKU_TAKEN, order_change_status, product_create, product_update
+from common.admin import ServiceAdmin
 from common.exceptions import ServiceError
 
 CANCELLED_BY_STAFF = "Cancelled by staff."
+# What staff edit on a product's page, passed on to the services.
+PRODUCT_FIELDS = ("name", "sku", "description", "price", "is_active")
 
 
 class ProductAdminForm(forms.ModelForm):
@@ -34,15 +38,34 @@ class ProductAdminForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ServiceAdmin):
     """The catalogue; deleting here soft-deletes, as the API does."""
 
     form = ProductAdminForm
+    fields = (*PRODUCT_FIELDS, "created_at", "updated_at")
 
     list_display = ("name", "sku", "price", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "sku")
     readonly_fields = ("created_at", "updated_at")
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: Product,
+        form: ProductAdminForm,
+        change: bool,  # noqa: FBT001 (Django's signature)
+    ) -> None:
+        """Add or change the product through the services.
+
+        ``obj`` holds the form's values, not yet saved; once added, it takes the new row's
+        key, which the admin's log entry and redirect use.
+        """
+        values = {field: form.cleaned_data[field] for field in PRODUCT_FIELDS}
+        if change:
+            product_update(product=obj, **values)
+        else:
+            obj.pk = product_create(**values).pk
 
 
 class OrderItemInline(admin.TabularInline):

@@ -38,7 +38,8 @@ def project_conflicts() -> list[Conflict]:
 def check_misses_the_rival(check: str, *, free: object, calls: int = 1) -> Iterator[None]:
     """Have the first ``calls`` calls of ``check`` answer ``free``; later ones look again.
 
-    ``check`` is the dotted name a service calls to see whether a unique value is free.
+    ``check`` is the dotted name a service calls to see whether a unique value is free, or
+    a model's method a form calls (``validate_unique``), which receives the instance.
     The test saves the rival row first and this hides it from the check: the service then
     meets the row only at its write, as it meets one that a concurrent request commits
     right after the check. The row lies outside the service's savepoints, as another
@@ -50,5 +51,5 @@ def check_misses_the_rival(check: str, *, free: object, calls: int = 1) -> Itera
     def answer(*args: object, **kwargs: object) -> object:
         return answers.pop() if answers else look(*args, **kwargs)
 
-    with mock.patch(check, side_effect=answer):
+    with mock.patch(check, autospec=True, side_effect=answer):
         yield

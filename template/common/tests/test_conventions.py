@@ -23,11 +23,13 @@ from typing import Any
 import pytest
 from django.apps import AppConfig, apps
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.admindocs.views import simplify_regex
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.db.models.constants import LOOKUP_SEP
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
@@ -41,6 +43,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from common.admin import ServiceAdmin
 from common.models import BaseModel
 from common.tests.conftest import SettingsLoader
 from common.tests.endpoints import url_patterns
@@ -234,6 +237,7 @@ def test_discovery_finds_the_project() -> None:
     """The checks below look at something: the user model, its endpoints and its code."""
     assert "users.User" in {model._meta.label for model in project_models()}
     assert any(route.path.startswith("/api/v1/") for route in routes())
+    assert "users.User" in {model_admin.model._meta.label for model_admin in project_admins()}
     names = {path.relative_to(ROOT).as_posix() for path in source_files()}
     assert {"apps/users/services.py", "apps/users/views.py", "apps/users/models.py"} <= names
 
@@ -677,6 +681,54 @@ def test_list_query_count_is_constant() -> None:
     assert not problems, report(
         "Uses `select_related()` / `prefetch_related()` to avoid N+1 queries; computed fields "
         "annotated in queryset, not using `SerializerMethodField` with DB calls",
+        problems,
+    )
+
+
+# ADMIN
+# ------------------------------------------------------------------------------
+
+
+def project_admins(check: str = "") -> list[admin.ModelAdmin]:
+    """Return the admin pages of the project's models, but those ``check`` exempts."""
+    return [
+        model_admin
+        for model, model_admin in admin.site._registry.items()
+        if is_project_code(model) and not allowed(check, dotted(type(model_admin)))
+    ]
+
+
+def _admin_writes(model_admin: admin.ModelAdmin) -> bool:
+    """Tell whether a superuser may add rows or change a field on the admin's pages."""
+    request = RequestFactory().get("/")
+    request.user = get_user_model()(is_staff=True, is_superuser=True)
+    add_form = model_admin.get_form(request)
+    change_form = model_admin.get_form(request, model_admin.model(), change=True)
+    return bool(
+        (model_admin.has_add_permission(request) and add_form.base_fields)
+        or (model_admin.has_change_permission(request) and change_form.base_fields),
+    )
+
+
+def _saves_through_a_service(model_admin: admin.ModelAdmin) -> bool:
+    """Tell whether the admin is a ``ServiceAdmin`` whose ``save_model`` calls a service."""
+    save_model = type(model_admin).save_model
+    if not isinstance(model_admin, ServiceAdmin) or not is_project_code(save_model):
+        return False
+    called = (save_model.__globals__.get(name) for name in save_model.__code__.co_names)
+    return any(inspect.isfunction(obj) and obj.__module__.endswith("services") for obj in called)
+
+
+def test_admin_pages_save_through_services() -> None:
+    problems = [
+        f"{where(type(model_admin))}: adds or changes {model_admin.model._meta.label} "
+        "without a service"
+        for model_admin in project_admins("test_admin_pages_save_through_services")
+        if _admin_writes(model_admin) and not _saves_through_a_service(model_admin)
+    ]
+    assert not problems, report(
+        "Admin pages that add or change rows save through the services: derive from "
+        "`common.admin.ServiceAdmin` and call the service in `save_model`",
         problems,
     )
 

@@ -1,10 +1,16 @@
-"""Smoke tests for the user admin, which is keyed on e-mail instead of username."""
+"""Tests for the user admin, keyed on e-mail instead of username and writing through services."""
+
+from unittest import mock
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
-from apps.users.models import User
+from apps.users.models import EMAIL_TAKEN, User
+from apps.users.services import user_create, user_update_by_staff
+from apps.users.tests.factories import UserFactory
+from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +28,86 @@ def test_change_page_renders(admin_client: Client, user: User) -> None:
     assert response.status_code == 200
 
 
-def test_add_page_creates_a_user_from_email_and_password(admin_client: Client) -> None:
-    password = "c0rrect-h0rse-battery"
+PASSWORD = "c0rrect-h0rse-battery"
 
-    response = admin_client.post(
+
+def add(admin_client: Client, email: str) -> HttpResponse:
+    """Post the add page with ``email`` and a good password."""
+    return admin_client.post(
         reverse("admin:users_user_add"),
-        {"email": "new@example.com", "password1": password, "password2": password},
+        {"email": email, "password1": PASSWORD, "password2": PASSWORD},
     )
 
+
+def change(admin_client: Client, user: User, **values: str) -> HttpResponse:
+    """Post ``user``'s change page with its stored values, but ``values``."""
+    data = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name}
+    data.update({"phone_number": user.phone_number, "is_active": "on"}, **values)
+    return admin_client.post(reverse("admin:users_user_change", args=[user.pk]), data)
+
+
+def test_add_page_creates_a_user_through_the_service(admin_client: Client) -> None:
+    with mock.patch(
+        "apps.users.admin.user_create", autospec=True, side_effect=user_create
+    ) as create:
+        response = add(admin_client, "New@Example.com")
+
     assert response.status_code == 302
-    assert User.objects.get(email="new@example.com").check_password(password)
+    create.assert_called_once()
+    user = User.objects.get(email="new@example.com")
+    assert user.check_password(PASSWORD)
+    # Django's user admin goes on to the new user's page: the row the service wrote.
+    assert response.url == reverse("admin:users_user_change", args=[user.pk])
+
+
+def test_change_page_changes_a_user_through_the_service(admin_client: Client, user: User) -> None:
+    with mock.patch(
+        "apps.users.admin.user_update_by_staff",
+        autospec=True,
+        side_effect=user_update_by_staff,
+    ) as update:
+        response = change(admin_client, user, email="Renamed@Example.com", first_name="Ada")
+
+    assert response.status_code == 302
+    update.assert_called_once()
+    user.refresh_from_db()
+    assert (user.email, user.first_name) == ("renamed@example.com", "Ada")
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_an_address_taken_in_another_case_is_refused_in_words(
+    admin_client: Client, user: User, page: str
+) -> None:
+    UserFactory(email="ada@example.com")
+
+    if page == "add":
+        response = add(admin_client, "ADA@example.com")
+    else:
+        response = change(admin_client, user, email="ADA@example.com")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"__all__": [EMAIL_TAKEN]}
+    assert User.objects.filter(email__iexact="ada@example.com").count() == 1
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_an_address_taken_meanwhile_is_a_form_error(
+    admin_client: Client, user: User, page: str
+) -> None:
+    UserFactory(email="ADA@example.com")
+
+    # The form's checks and the service's first one see the address free, as when a
+    # concurrent request saves it right after them: only the write meets the rival row.
+    with (
+        check_misses_the_rival("apps.users.models.User.validate_unique", free=None),
+        check_misses_the_rival("apps.users.models.User.validate_constraints", free=None),
+        check_misses_the_rival("apps.users.services.user_get_by_email", free=None),
+    ):
+        if page == "add":
+            response = add(admin_client, "ada@example.com")
+        else:
+            response = change(admin_client, user, email="ada@example.com")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"__all__": [EMAIL_TAKEN]}
+    assert User.objects.filter(email__iexact="ada@example.com").count() == 1

@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from apps.orders.admin import CANCELLED_BY_STAFF
 from apps.orders.models import Order, Product
-from apps.orders.services import SKU_TAKEN, order_change_status
+from apps.orders.services import SKU_TAKEN, order_change_status, product_create, product_update
 from apps.orders.tests.factories import OrderFactory, ProductFactory
+from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +147,54 @@ def test_the_product_form_keeps_a_products_own_sku(admin_client: Client) -> None
     assert response.status_code == 302
     product.refresh_from_db()
     assert product.name == "Renamed"
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_a_sku_taken_meanwhile_is_a_form_error(admin_client: Client, page: str) -> None:
+    product = ProductFactory(sku="LAMP-0")
+    ProductFactory(sku="LAMP-1")
+    url = (
+        reverse("admin:orders_product_add")
+        if page == "add"
+        else reverse("admin:orders_product_change", args=[product.pk])
+    )
+    payload = {"name": "Lamp", "sku": "LAMP-1", "price": "1.00", "is_active": "on"}
+
+    # The form's checks and the service's first one see the SKU free, as when a concurrent
+    # request saves it right after them: only the write meets the rival row.
+    with (
+        check_misses_the_rival("apps.orders.admin.product_sku_taken", free=False),
+        check_misses_the_rival("apps.orders.models.Product.validate_unique", free=None),
+        check_misses_the_rival("apps.orders.services.product_sku_taken", free=False),
+    ):
+        response = admin_client.post(url, payload)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"sku": [SKU_TAKEN]}
+    assert Product.all_objects.count() == 2
+    product.refresh_from_db()
+    assert (product.name, product.sku) != ("Lamp", "LAMP-1")
+
+
+def test_the_product_pages_write_through_the_services(admin_client: Client) -> None:
+    payload = {"name": "Lamp", "sku": "LAMP-1", "price": "1.00", "description": ""}
+
+    with mock.patch(
+        "apps.orders.admin.product_create", autospec=True, side_effect=product_create
+    ) as create:
+        added = admin_client.post(reverse("admin:orders_product_add"), payload)
+    product = Product.objects.get(sku="LAMP-1")
+    with mock.patch(
+        "apps.orders.admin.product_update", autospec=True, side_effect=product_update
+    ) as update:
+        changed = admin_client.post(
+            reverse("admin:orders_product_change", args=[product.pk]),
+            {**payload, "name": "Desk lamp", "is_active": "on"},
+        )
+
+    assert (added.status_code, changed.status_code) == (302, 302)
+    create.assert_called_once()
+    update.assert_called_once()
+    product.refresh_from_db()
+    assert (product.name, product.is_active) == ("Desk lamp", True)
+    assert added.url == reverse("admin:orders_product_changelist")
