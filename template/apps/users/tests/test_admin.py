@@ -46,6 +46,13 @@ def change(admin_client: Client, user: User, **values: str) -> HttpResponse:
     return admin_client.post(reverse("admin:users_user_change", args=[user.pk]), data)
 
 
+def submit(admin_client: Client, page: str, user: User, email: str) -> HttpResponse:
+    """Post the add page, or ``user``'s change page, with ``email``."""
+    if page == "add":
+        return add(admin_client, email)
+    return change(admin_client, user, email=email)
+
+
 def test_add_page_creates_a_user_through_the_service(admin_client: Client) -> None:
     with mock.patch(
         "apps.users.admin.user_create", autospec=True, side_effect=user_create
@@ -80,10 +87,7 @@ def test_an_address_taken_in_another_case_is_refused_in_words(
 ) -> None:
     UserFactory(email="ada@example.com")
 
-    if page == "add":
-        response = add(admin_client, "ADA@example.com")
-    else:
-        response = change(admin_client, user, email="ADA@example.com")
+    response = submit(admin_client, page, user, "ADA@example.com")
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"__all__": [EMAIL_TAKEN]}
@@ -103,10 +107,7 @@ def test_an_address_taken_meanwhile_is_a_form_error(
         check_misses_the_rival("apps.users.models.User.validate_constraints", free=None),
         check_misses_the_rival("apps.users.services.user_get_by_email", free=None),
     ):
-        if page == "add":
-            response = add(admin_client, "ada@example.com")
-        else:
-            response = change(admin_client, user, email="ada@example.com")
+        response = submit(admin_client, page, user, "ada@example.com")
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"__all__": [EMAIL_TAKEN]}
