@@ -10,6 +10,7 @@ from django.urls import reverse
 from apps.users.models import EMAIL_TAKEN, User
 from apps.users.services import user_create, user_update_by_staff
 from apps.users.tests.factories import UserFactory
+from common.exceptions import ServiceError
 from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,20 @@ def test_an_address_taken_meanwhile_is_a_form_error(
     assert response.status_code == 200
     assert response.context["adminform"].form.errors == {"__all__": [EMAIL_TAKEN]}
     assert User.objects.filter(email__iexact="ada@example.com").count() == 1
+
+
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_a_refusal_the_form_cannot_see_is_shown_as_the_services_message(
+    admin_client: Client, user: User, page: str
+) -> None:
+    refusal = ServiceError("Refused by a rule the form does not know.", code="refused")
+    service = (
+        "apps.users.admin.user_create" if page == "add" else "apps.users.admin.user_update_by_staff"
+    )
+
+    with mock.patch(service, autospec=True, side_effect=refusal):
+        response = submit(admin_client, page, user, "grace@example.com")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"__all__": [refusal.message]}
+    assert not User.objects.filter(email="grace@example.com").exists()
