@@ -12,6 +12,7 @@ def model_update(
     instance: models.Model,
     data: dict[str, Any],
     validate_unique: bool = True,
+    validate_constraints: bool = True,
 ) -> None:
     """Set the fields of ``data`` whose value is not ``None``, validate them, save only them.
 
@@ -19,7 +20,9 @@ def model_update(
     the changed fields are validated: the others were valid when saved, and checking a file
     field would read the file's size from storage, where a concurrent request may just have
     replaced it. ``validate_unique=False`` leaves uniqueness to the caller (a check that must
-    also see soft-deleted rows).
+    also see soft-deleted rows); ``validate_constraints=False`` leaves the model's
+    constraints to it too (a unique one the service checks itself, before and after the
+    write).
     """
     changed = [field for field, value in data.items() if value is not None]
     if not changed:
@@ -27,7 +30,11 @@ def model_update(
     for field in changed:
         setattr(instance, field, data[field])
     unchanged = {field.name for field in instance._meta.fields} - set(changed)
-    instance.full_clean(exclude=unchanged, validate_unique=validate_unique)
+    instance.full_clean(
+        exclude=unchanged,
+        validate_unique=validate_unique,
+        validate_constraints=validate_constraints,
+    )
     instance.save(update_fields=[*changed, "updated_at"])
 
 

@@ -131,21 +131,23 @@ def user_update_by_staff(  # noqa: PLR0913 (keyword-only: one argument per field
     """
     email = User.objects.normalize_email(email).lower()
     _ensure_email_free(email, exclude=user)
-    fields = {
-        "email": email,
-        "first_name": first_name,
-        "last_name": last_name,
-        "phone_number": phone_number,
-        "is_active": is_active,
-        "is_staff": is_staff,
-        "is_superuser": is_superuser,
-    }
-    for field, value in fields.items():
-        setattr(user, field, value)
-    # The avatar is not written here: reading its size from storage would only slow this.
-    user.full_clean(exclude=["avatar"], validate_unique=False, validate_constraints=False)
     with recheck_on_conflict(check=lambda: _ensure_email_free(email, exclude=user)):
-        user.save(update_fields=[*fields, "updated_at"])
+        model_update(
+            instance=user,
+            data={
+                "email": email,
+                "first_name": first_name,
+                "last_name": last_name,
+                "phone_number": phone_number,
+                "is_active": is_active,
+                "is_staff": is_staff,
+                "is_superuser": is_superuser,
+            },
+            # Uniqueness is _ensure_email_free's, before and after the write, as in
+            # user_create.
+            validate_unique=False,
+            validate_constraints=False,
+        )
     return user
 
 
