@@ -4,6 +4,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -11,6 +12,7 @@ from apps.orders.admin import CANCELLED_BY_STAFF
 from apps.orders.models import Order, Product
 from apps.orders.services import SKU_TAKEN, order_change_status, product_create, product_update
 from apps.orders.tests.factories import OrderFactory, ProductFactory
+from common.tests.helpers import assert_form_refused
 from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
@@ -118,22 +120,25 @@ def test_actions_report_the_orders_the_rules_refuse(admin_client: Client) -> Non
     assert pending.status == Order.Status.CANCELLED
 
 
-@pytest.mark.parametrize("page", ["add", "change"])
-def test_the_product_form_refuses_a_deleted_products_sku(admin_client: Client, page: str) -> None:
-    # Django's unique check skips deleted products; the column's constraint does not.
-    ProductFactory(sku="GONE-1").delete()
-    product = ProductFactory()
+def post_lamp(admin_client: Client, page: str, product: Product, sku: str) -> HttpResponse:
+    """Post the product add page, or ``product``'s change page, as a lamp with ``sku``."""
     url = (
         reverse("admin:orders_product_add")
         if page == "add"
         else reverse("admin:orders_product_change", args=[product.pk])
     )
-    payload = {"name": "Lamp", "sku": "GONE-1", "price": "1.00", "is_active": "on"}
+    return admin_client.post(url, {"name": "Lamp", "sku": sku, "price": "1.00", "is_active": "on"})
 
-    response = admin_client.post(url, payload)
 
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors == {"sku": [SKU_TAKEN]}
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_the_product_form_refuses_a_deleted_products_sku(admin_client: Client, page: str) -> None:
+    # Django's unique check skips deleted products; the column's constraint does not.
+    ProductFactory(sku="GONE-1").delete()
+    product = ProductFactory()
+
+    response = post_lamp(admin_client, page, product, "GONE-1")
+
+    assert_form_refused(response, {"sku": [SKU_TAKEN]})
     assert Product.all_objects.filter(sku="GONE-1").count() == 1
 
 
@@ -153,12 +158,6 @@ def test_the_product_form_keeps_a_products_own_sku(admin_client: Client) -> None
 def test_a_sku_taken_meanwhile_is_a_form_error(admin_client: Client, page: str) -> None:
     product = ProductFactory(sku="LAMP-0")
     ProductFactory(sku="LAMP-1")
-    url = (
-        reverse("admin:orders_product_add")
-        if page == "add"
-        else reverse("admin:orders_product_change", args=[product.pk])
-    )
-    payload = {"name": "Lamp", "sku": "LAMP-1", "price": "1.00", "is_active": "on"}
 
     # The form's checks and the service's first one see the SKU free, as when a concurrent
     # request saves it right after them: only the write meets the rival row.
@@ -167,10 +166,9 @@ def test_a_sku_taken_meanwhile_is_a_form_error(admin_client: Client, page: str) 
         check_misses_the_rival("apps.orders.models.Product.validate_unique", free=None),
         check_misses_the_rival("apps.orders.services.product_sku_taken", free=False),
     ):
-        response = admin_client.post(url, payload)
+        response = post_lamp(admin_client, page, product, "LAMP-1")
 
-    assert response.status_code == 200
-    assert response.context["adminform"].form.errors == {"sku": [SKU_TAKEN]}
+    assert_form_refused(response, {"sku": [SKU_TAKEN]})
     assert Product.all_objects.count() == 2
     product.refresh_from_db()
     assert (product.name, product.sku) != ("Lamp", "LAMP-1")
