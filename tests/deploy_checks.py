@@ -43,7 +43,7 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ".github/workflows/ci.yml"
 # Kept out of the image: secrets, version control, the local virtualenv and database.
 NOT_IN_CONTEXT = (".env", ".env.production", ".git/config", ".venv/bin/python", "db.sqlite3")
-CI_COMMANDS = ("pip install --dry-run", "ruff check", "ruff format --check", "pytest")
+CI_COMMANDS = ("pip install --dry-run", "ruff check", "ruff format --check", "pytest --cov")
 CI_COMMANDS += ("makemigrations --check", "check --deploy", "docker build")
 BUILD_TOOLS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|libpq-dev|python3?-dev)\b")
 

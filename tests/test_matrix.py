@@ -154,9 +154,10 @@ def test_check_deploy_passes_with_production_settings(
 def test_generated_test_suite_passes(project: Path) -> None:
     """The project's own tests pass, above its coverage gate, as its CI runs them.
 
-    CI draws ten times as many random cases as a local run (the "ci" Hypothesis profile).
+    CI measures coverage (a local run leaves it out) and draws ten times as many random cases
+    as a local run (the "ci" Hypothesis profile).
     """
-    pytest = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-profile=ci")
+    pytest = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov", "--hypothesis-profile=ci")
     result = run_in(project, *pytest)
     output = result.stdout
     assert re.search(r"\d+ passed", output), output[-3000:]
