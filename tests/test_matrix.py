@@ -161,7 +161,7 @@ def test_generated_test_suite_passes(project: Path) -> None:
     result = run_in(project, *pytest)
     output = result.stdout
     assert re.search(r"\d+ passed", output), output[-3000:]
-    assert "Required test coverage of 90% reached" in output, output[-3000:]
+    assert "Required test coverage of 90.0% reached" in output, output[-3000:]
     contract = re.search(r"Contract test: (\d+) operations, .*fuzzing positive: (\d+)", output)
     assert contract, output[-3000:]
     operations, fuzzing = map(int, contract.groups())
