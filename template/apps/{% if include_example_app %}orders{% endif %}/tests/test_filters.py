@@ -86,7 +86,7 @@ def test_invalid_values_are_a_400_in_the_error_envelope(
 
 
 @pytest.mark.parametrize(
-    ("value", "created_after"),
+    ("value", "created_since"),
     [
         ("2024-01-01T12:00:00Z", True),
         ("2024-01-01T12:00:01Z", False),
@@ -107,11 +107,12 @@ def test_every_date_time_is_compared_in_utc(
     auth_client: APIClient,
     user: User,
     value: str,
-    created_after: bool,
+    created_since: bool,
 ) -> None:
+    """The order, created at noon UTC, is in the list after ``value`` or the one before it."""
     order = OrderFactory(user=user)
     Order.objects.filter(pk=order.pk).update(created_at=datetime(2024, 1, 1, 12, tzinfo=UTC))
-    after, before = ({str(order.id)}, set()) if created_after else (set(), {str(order.id)})
+    after, before = ({str(order.id)}, set()) if created_since else (set(), {str(order.id)})
 
     assert result_ids(auth_client.get(ORDERS_URL, {"created_after": value})) == after
     assert result_ids(auth_client.get(ORDERS_URL, {"created_before": value})) == before
