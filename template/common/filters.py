@@ -1,14 +1,15 @@
-"""Query-string filters that accept only values the database can compare against.
+"""Query-string filters that hand the database only values it can compare against.
 
 A value that passes a filter's validation reaches the SQL query. django-filter's
-``IsoDateTimeFilter`` accepts any offset Python can represent (up to ±23:59) and any year
-from 1 to 9999; PostgreSQL refuses offsets beyond ±15:59 and SQLite's adapter overflows
-converting ``0001-01-01T00:00+05:00`` to UTC, so those values would be a 500 instead of a
-400. django-filter's ``BooleanFilter`` has the opposite fault: it reads anything it does not
-know (``?is_active=null``) as "no filter", so a client's typo passes for a full list.
+``IsoDateTimeFilter`` accepts every RFC 3339 date-time (offsets up to ±23:59, years 1 to
+9999) but passes it on as written: PostgreSQL refuses offsets beyond ±15:59 and SQLite's
+adapter overflows converting ``0001-01-01T00:00+05:00`` to UTC, both 500s. The filter here
+converts the value to UTC first, so the database only ever sees +00:00. django-filter's
+``BooleanFilter`` has the opposite fault: it reads anything it does not know
+(``?is_active=null``) as "no filter", so a client's typo passes for a full list.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import MINYEAR, UTC, datetime
 
 import django_filters
 from django import forms
@@ -18,41 +19,33 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
-# The widest offsets in use: UTC-12:00 (Baker Island) to UTC+14:00 (Kiribati).
-MAX_UTC_OFFSET = timedelta(hours=14)
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time whose offset is a real one and whose UTC time exists."""
+    """An ISO 8601 date-time in UTC, bounded by the first and last instants Python can hold.
 
-    default_error_messages = {
-        "offset_out_of_range": _("The UTC offset must be between -14:00 and +14:00."),
-        "out_of_range": _("The date-time is out of range once converted to UTC."),
-    }
+    An instant outside them (``0001-01-01T00:00+05:00`` is before year 1 in UTC,
+    ``9999-12-31T23:00-05:00`` after 9999) becomes the nearer of the two. A ``>=`` or
+    ``<=`` filter then selects the same rows: no stored date-time is before the first or
+    after the last (only a row at that very microsecond could differ under ``<`` or ``>``).
+    """
 
     def to_python(self, value: object) -> datetime | None:
-        """Parse the value, then refuse offsets and instants no database can store."""
+        """Parse the value and return it in UTC, or the nearest instant Python can hold."""
         result = super().to_python(value)
         if result is None:
             return None
-        offset = result.utcoffset()
-        if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-            raise ValidationError(
-                self.error_messages["offset_out_of_range"],
-                code="offset_out_of_range",
-            )
         try:
-            result.astimezone(UTC)
+            return result.astimezone(UTC)
         except OverflowError:
-            raise ValidationError(
-                self.error_messages["out_of_range"],
-                code="out_of_range",
-            ) from None
-        return result
+            # Offsets are under a day: only year 1 and year 9999 can leave the range.
+            return EARLIEST if result.year == MINYEAR else LATEST
 
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """``django_filters.IsoDateTimeFilter`` that refuses values the database cannot store."""
+    """``django_filters.IsoDateTimeFilter`` that queries in UTC whatever the value's offset."""
 
     field_class = BoundedIsoDateTimeField
 

@@ -16,7 +16,7 @@ class OrderFilter(FilterSet):
 
     status = django_filters.MultipleChoiceFilter(choices=Order.Status.choices)
     # Half-open range [created_after, created_before): consecutive windows never overlap.
-    # Offsets beyond ±14:00 and instants outside the years 1-9999 in UTC are refused.
+    # Compared in UTC, whatever the value's offset (see common.filters).
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     min_amount = django_filters.NumberFilter(field_name="total_amount", lookup_expr="gte")

@@ -1,4 +1,4 @@
-"""The bounded ISO date-time filter field: real offsets only, instants that exist in UTC."""
+"""The query-string filters: date-times compared in UTC, booleans strictly true or false."""
 
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -6,7 +6,19 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from common.filters import BooleanFilter, BoundedIsoDateTimeField, FilterSet, StrictBooleanField
+from apps.users.tests.factories import UserFactory
+from common.filters import (
+    BooleanFilter,
+    BoundedIsoDateTimeField,
+    FilterSet,
+    IsoDateTimeFilter,
+    StrictBooleanField,
+)
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+# When the user in the database tests joined.
+JOINED = datetime(2024, 1, 1, 12, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -14,55 +26,43 @@ from common.filters import BooleanFilter, BoundedIsoDateTimeField, FilterSet, St
     [
         ("2024-01-01T00:00:00+14:00", datetime(2023, 12, 31, 10, tzinfo=UTC)),
         ("2024-01-01T00:00:00-14:00", datetime(2024, 1, 1, 14, tzinfo=UTC)),
+        # Offsets no place uses, but RFC 3339 allows (PostgreSQL refuses beyond ±15:59).
+        ("2024-01-01T00:00:00+23:59", datetime(2023, 12, 31, 0, 1, tzinfo=UTC)),
+        ("2024-01-01T00:00:00-18:00", datetime(2024, 1, 1, 18, tzinfo=UTC)),
+        ("2024-01-01T00:00:00-23:59", datetime(2024, 1, 1, 23, 59, tzinfo=UTC)),
         ("2024-01-01T00:00:00Z", datetime(2024, 1, 1, tzinfo=UTC)),
-        ("0001-01-01T00:00:00Z", datetime(1, 1, 1, tzinfo=UTC)),
-        ("0001-01-01T00:00:00", datetime(1, 1, 1, tzinfo=UTC)),
-        ("9999-12-31T23:59:59.999999+00:00", datetime.max.replace(tzinfo=UTC)),
+        ("0001-01-01T00:00:00Z", EARLIEST),
+        ("0001-01-01T00:00:00", EARLIEST),
+        ("9999-12-31T23:59:59.999999+00:00", LATEST),
+        # Before year 1 and after year 9999 once in UTC: the first and last instants.
+        ("0001-01-01T00:00:00+05:00", EARLIEST),
+        ("0001-01-01T04:59:59.999999+05:00", EARLIEST),
+        ("0001-01-01T05:00:00+05:00", EARLIEST),
+        ("9999-12-31T23:59:59-05:00", LATEST),
+        ("9999-12-31T23:59:59.9-00:01", LATEST),
+        ("9999-12-31T18:59:59.999999-05:00", LATEST),
     ],
 )
-def test_accepts_real_offsets_and_instants_that_exist_in_utc(
-    value: str,
-    expected: datetime,
-) -> None:
-    assert BoundedIsoDateTimeField().clean(value) == expected
+def test_reads_every_offset_in_utc(value: str, expected: datetime) -> None:
+    result = BoundedIsoDateTimeField().clean(value)
+
+    assert result == expected
+    assert result.tzinfo is UTC
 
 
-@pytest.mark.parametrize(
-    "value",
-    [
-        "2024-01-01T00:00:00-18:00",
-        "2024-01-01T00:00:00+14:01",
-        "2024-01-01T00:00:00+23:59",
-        "2024-01-01T00:00:00-15:59",
-    ],
-)
-def test_refuses_offsets_beyond_14_hours(value: str) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        BoundedIsoDateTimeField().clean(value)
-
-    assert excinfo.value.code == "offset_out_of_range"
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59.9-00:01"],
-)
-def test_refuses_instants_before_year_1_or_after_9999_in_utc(value: str) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        BoundedIsoDateTimeField().clean(value)
-
-    assert excinfo.value.code == "out_of_range"
-
-
-def test_checks_datetime_objects_too() -> None:
-    field = BoundedIsoDateTimeField()
+def test_converts_datetime_objects_too() -> None:
     far_east = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=20)))
 
-    with pytest.raises(ValidationError):
-        field.clean(far_east)
+    result = BoundedIsoDateTimeField().clean(far_east)
+
+    assert result == far_east
+    assert result.tzinfo is UTC
 
 
-@pytest.mark.parametrize("value", ["notadate", "2024-13-45T00:00:00Z"])
+@pytest.mark.parametrize(
+    "value",
+    ["notadate", "2024-13-45T00:00:00Z", "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00-99:00"],
+)
 def test_still_refuses_what_is_not_a_date_time(value: str) -> None:
     with pytest.raises(ValidationError) as excinfo:
         BoundedIsoDateTimeField().clean(value)
@@ -72,6 +72,45 @@ def test_still_refuses_what_is_not_a_date_time(value: str) -> None:
 
 def test_an_empty_value_is_no_filter() -> None:
     assert BoundedIsoDateTimeField(required=False).clean("") is None
+
+
+class JoinedFilter(FilterSet):
+    """A half-open range of date-times, as the lists declare them, on a model every project has."""
+
+    joined_after = IsoDateTimeFilter(field_name="date_joined", lookup_expr="gte")
+    joined_before = IsoDateTimeFilter(field_name="date_joined", lookup_expr="lt")
+
+    class Meta:
+        model = get_user_model()
+        fields = ["joined_after", "joined_before"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("value", "joined_after"),
+    [
+        # The instant the user joined, and one second later, at offsets PostgreSQL refuses.
+        ("2024-01-02T11:59:00+23:59", True),
+        ("2024-01-02T11:59:01+23:59", False),
+        ("2023-12-31T18:00:00-18:00", True),
+        ("2023-12-31T18:00:01-18:00", False),
+        ("2023-12-31T12:01:00-23:59", True),
+        ("2023-12-31T12:01:01-23:59", False),
+        # Before year 1 and after year 9999 in UTC: every user joined after the first, before
+        # the second.
+        ("0001-01-01T00:00:00+05:00", True),
+        ("9999-12-31T23:59:59-05:00", False),
+    ],
+)
+def test_the_database_compares_every_offset_in_utc(value: str, joined_after: bool) -> None:
+    user = UserFactory(date_joined=JOINED)
+    users = get_user_model().objects.all()
+
+    after = JoinedFilter(data={"joined_after": value}, queryset=users).qs
+    before = JoinedFilter(data={"joined_before": value}, queryset=users).qs
+
+    assert list(after) == ([user] if joined_after else [])
+    assert list(before) == ([] if joined_after else [user])
 
 
 @pytest.mark.parametrize(
