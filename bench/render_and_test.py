@@ -4,7 +4,7 @@ Usage: python bench/render_and_test.py [--runs N] [--data key=value ...]
 Prints each run and the median, in seconds. For the suite it also prints the CPU time it
 took, the load average before it (the machine may be shared), and where its time went: each
 test module's setup, call and teardown (pytest --durations), and what is outside the tests
-(start-up, collection, database creation, coverage report).
+(start-up, collection, database creation).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def print_split(wall: float, modules: dict[str, float]) -> None:
         rest = sum(seconds for _, seconds in ranked[MODULES_SHOWN:])
         print(f"    {rest:6.2f} s  the other {len(ranked) - MODULES_SHOWN} modules")
     outside = wall - sum(modules.values())
-    print(f"    {outside:6.2f} s  outside the tests (start-up, collection, coverage report)")
+    print(f"    {outside:6.2f} s  outside the tests (start-up, collection, database creation)")
 
 
 def main() -> int:
