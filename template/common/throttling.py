@@ -12,6 +12,7 @@ fails for any throttle in use that counts IPv6 addresses one by one.
 """
 
 import ipaddress
+
 from rest_framework import throttling
 from rest_framework.request import Request
 

@@ -13,11 +13,11 @@ import pytest
 from django.urls import reverse
 from pytest_django import Settings
 from rest_framework import status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient, APIRequestFactory
-from rest_framework.permissions import AllowAny
-from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle, ScopedRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
@@ -36,9 +36,7 @@ NETWORK = "2001:db8:1:2"
 OTHER_NETWORK = "2001:db8:1:3"
 
 
-def through_proxies(
-    spoofed: str, num_proxies: int, client: str = CLIENT_ADDRESS
-) -> dict[str, str]:
+def through_proxies(spoofed: str, num_proxies: int, client: str = CLIENT_ADDRESS) -> dict[str, str]:
     """Return the META of a request from ``client`` that went through ``num_proxies`` proxies.
 
     The client writes ``spoofed`` into X-Forwarded-For itself; each proxy appends the
@@ -85,7 +83,9 @@ def assert_login_throttled_despite_rotation(
 def login_attempts(client: APIClient, user: User, addresses: list[str]) -> list[int]:
     """Guess ``user``'s password once from each address; return the statuses."""
     payload = {"email": user.email, "password": "wrong-guess"}
-    return [client.post(LOGIN_URL, payload, REMOTE_ADDR=address).status_code for address in addresses]
+    return [
+        client.post(LOGIN_URL, payload, REMOTE_ADDR=address).status_code for address in addresses
+    ]
 
 
 class AnonymousView(APIView):

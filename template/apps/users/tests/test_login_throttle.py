@@ -77,16 +77,14 @@ def test_other_accounts_are_not_affected(api_client: APIClient, user: User) -> N
         guess(api_client, user.email, address)
     other = UserFactory()
 
-    response = api_client.post(
-        LOGIN_URL, {"email": other.email, "password": UserFactory.PASSWORD}, REMOTE_ADDR=ADDRESSES[0]
-    )
+    credentials = {"email": other.email, "password": UserFactory.PASSWORD}
+
+    response = api_client.post(LOGIN_URL, credentials, REMOTE_ADDR=ADDRESSES[0])
 
     assert response.status_code == status.HTTP_200_OK
 
 
-def test_case_variants_of_the_email_are_the_same_account(
-    api_client: APIClient, user: User
-) -> None:
+def test_case_variants_of_the_email_are_the_same_account(api_client: APIClient, user: User) -> None:
     variants = [user.email.upper(), user.email.title(), f" {user.email} "]
     statuses = [
         guess(api_client, email, address)
