@@ -137,8 +137,8 @@ def test_a_login_without_a_usable_email_is_a_validation_error(
 def test_a_number_for_the_email_is_answered_as_before_and_never_a_500(
     api_client: APIClient,
 ) -> None:
-    # Token auth's EmailField refuses it (400); simplejwt's CharField reads it as the text
-    # "42", which no account has (401). Either way it is no account's e-mail.
+    # A login serializer with an e-mail field refuses it (400); one with a text field reads
+    # it as "42", which no account has (401). Either way it is no account's e-mail.
     payload = {"email": 42, "password": "wrong-guess"}
     responses = [
         api_client.post(LOGIN_URL, payload, format="json", REMOTE_ADDR=address)
