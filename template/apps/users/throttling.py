@@ -35,5 +35,8 @@ class LoginAccountThrottle(ClientNetworkMixin, SimpleRateThrottle):
         email = data.get("email") if isinstance(data, Mapping) else None
         if not isinstance(email, str) or not email.strip():
             return None
-        account = salted_hmac(self.scope, email.strip().lower(), algorithm="sha256")
+        # A lone surrogate (valid JSON) cannot be UTF-8: hash it as it is, the serializer
+        # refuses it.
+        normalized = email.strip().lower().encode(errors="surrogatepass")
+        account = salted_hmac(self.scope, normalized, algorithm="sha256")
         return self.cache_format % {"scope": self.scope, "ident": account.hexdigest()}

@@ -151,3 +151,12 @@ def test_a_number_for_the_email_is_answered_as_before_and_never_a_500(
         (status.HTTP_400_BAD_REQUEST, "validation_error"),
         (status.HTTP_401_UNAUTHORIZED, "authentication_failed"),
     }
+
+
+def test_an_email_no_encoding_can_hold_is_a_validation_error(api_client: APIClient) -> None:
+    # Valid JSON, but a lone surrogate is no character: the e-mail cannot be UTF-8 encoded.
+    body = b'{"email": "a\\ud800@example.com", "password": "wrong-guess"}'
+
+    response = api_client.post(LOGIN_URL, body, content_type="application/json")
+
+    assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
