@@ -25,6 +25,8 @@ class LoginAccountThrottle(ClientNetworkMixin, SimpleRateThrottle):
     The e-mail is matched as the user model matches it (trimmed, ignoring case) and goes
     into the cache key only as a keyed hash, so the cache holds no address. A request
     without an e-mail string is left to the other throttles; the serializer refuses it.
+    Like every throttle in use it takes ``ClientNetworkMixin`` (the suite checks), though
+    its key is the account, not the address.
     """
 
     scope = "login_account"
