@@ -6,7 +6,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from apps.users.serializers import (
@@ -16,6 +15,7 @@ from apps.users.serializers import (
     UserUpdateSerializer,
 )
 from apps.users.services import user_register, user_set_avatar, user_update
+from common.throttling import ScopedRateThrottle
 
 REGISTRATION_ACCEPTED = "Thank you. We have sent an e-mail to this address with what comes next."
 

@@ -465,6 +465,11 @@ def test_endpoints_are_throttled() -> None:
         scope = getattr(route.view, "throttle_scope", None)
         if any(issubclass(t, ScopedRateThrottle) for t in throttles) and scope not in rates:
             problems.append(f"{route}: throttle scope {scope!r} has no rate in settings")
+        problems.extend(
+            f"{route}: {t.__qualname__}'s scope {t.scope!r} has no rate in settings"
+            for t in throttles
+            if getattr(t, "scope", None) and t.scope not in rates
+        )
     assert not problems, report(
         "Throttling configured for auth endpoints; rate limiting configured", problems
     )

@@ -3,16 +3,23 @@
 DRF takes the client's address from ``X-Forwarded-For`` as far as ``NUM_PROXIES`` trusts
 it. Left unset, it trusts the whole header: a client sending a different one with each
 request is never throttled, and can guess passwords for ever.
+
+An IPv6 client chooses its address too: a connection gets a whole /64 network, 2^64
+addresses. Throttles count an IPv6 network as one client, and an IPv4-mapped IPv6 address
+(``::ffff:203.0.113.7``) as the IPv4 address it carries.
 """
 
 import pytest
 from django.urls import reverse
 from pytest_django import Settings
 from rest_framework import status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient, APIRequestFactory
-from rest_framework.throttling import BaseThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle, ScopedRateThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
 
 from apps.users.models import User
 from common.tests.conftest import SettingsLoader
@@ -24,15 +31,18 @@ CLIENT_ADDRESS = "203.0.113.7"
 # The proxies between the client and the app, nearest the client first.
 PROXY_ADDRESSES = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
 ATTEMPTS_ALLOWED = 3
+# Two IPv6 /64 networks (documentation prefixes), each what one connection is given.
+NETWORK = "2001:db8:1:2"
+OTHER_NETWORK = "2001:db8:1:3"
 
 
-def through_proxies(spoofed: str, num_proxies: int) -> dict[str, str]:
-    """Return the META of a request that went through ``num_proxies`` proxies.
+def through_proxies(spoofed: str, num_proxies: int, client: str = CLIENT_ADDRESS) -> dict[str, str]:
+    """Return the META of a request from ``client`` that went through ``num_proxies`` proxies.
 
     The client writes ``spoofed`` into X-Forwarded-For itself; each proxy appends the
     address it received the request from, and the app sees the last one as REMOTE_ADDR.
     """
-    hops = [CLIENT_ADDRESS, *PROXY_ADDRESSES]
+    hops = [client, *PROXY_ADDRESSES]
     return {
         "HTTP_X_FORWARDED_FOR": ", ".join([spoofed, *hops[:num_proxies]]),
         "REMOTE_ADDR": hops[num_proxies],
@@ -43,6 +53,11 @@ def spoofed_addresses(count: int) -> list[str]:
     return [f"198.51.100.{number}" for number in range(1, count + 1)]
 
 
+def addresses_in(network: str, count: int) -> list[str]:
+    """Return ``count`` addresses of the IPv6 /64 ``network``, each in a different form."""
+    return [f"{network}:{number:x}::{number:x}" for number in range(1, count + 1)]
+
+
 def throttles_in_use() -> list[type[BaseThrottle]]:
     """Return the default throttles and every throttle a view of the URL conf sets."""
     classes = set(api_settings.DEFAULT_THROTTLE_CLASSES)
@@ -50,6 +65,11 @@ def throttles_in_use() -> list[type[BaseThrottle]]:
         throttle for endpoint in api_endpoints() for throttle in endpoint.view.throttle_classes
     )
     return sorted(classes, key=lambda throttle: throttle.__qualname__)
+
+
+def throttle_name(throttle: type[BaseThrottle]) -> str:
+    """Name a throttle class in test ids by its module too: DRF's and the project's share names."""
+    return f"{throttle.__module__}.{throttle.__qualname__}"
 
 
 def assert_login_throttled_despite_rotation(
@@ -65,10 +85,36 @@ def assert_login_throttled_despite_rotation(
     assert_error(response, status.HTTP_429_TOO_MANY_REQUESTS, "throttled")
 
 
+def login_attempts(client: APIClient, user: User, addresses: list[str]) -> list[int]:
+    """Guess ``user``'s password once from each address; return the statuses."""
+    payload = {"email": user.email, "password": "wrong-guess"}
+    return [
+        client.post(LOGIN_URL, payload, REMOTE_ADDR=address).status_code for address in addresses
+    ]
+
+
+class AnonymousView(APIView):
+    """A public endpoint under the default throttles, as any the project adds."""
+
+    permission_classes = (AllowAny,)
+
+    def get(self, request: Request) -> Response:
+        """Answer an empty 200."""
+        return Response()
+
+
+def anonymous_requests(addresses: list[str]) -> list[int]:
+    """Call the public endpoint once from each address; return the statuses."""
+    factory = APIRequestFactory()
+    view = AnonymousView.as_view()
+    return [view(factory.get("/", REMOTE_ADDR=address)).status_code for address in addresses]
+
+
 @pytest.fixture(autouse=True)
-def _strict_auth_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+def _strict_rates(monkeypatch: pytest.MonkeyPatch) -> None:
     # DRF reads the rates once, at import: change the dict it keeps, not the settings.
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", f"{ATTEMPTS_ALLOWED}/minute")
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", f"{ATTEMPTS_ALLOWED}/minute")
 
 
 @pytest.mark.django_db
@@ -102,7 +148,7 @@ def test_login_throttle_holds_behind_any_number_of_proxies(
     assert_login_throttled_despite_rotation(api_client, user, num_proxies)
 
 
-@pytest.mark.parametrize("throttle_class", throttles_in_use(), ids=lambda cls: cls.__qualname__)
+@pytest.mark.parametrize("throttle_class", throttles_in_use(), ids=throttle_name)
 @pytest.mark.parametrize("num_proxies", [0, 1])
 def test_every_throttle_ignores_what_the_client_writes_in_x_forwarded_for(
     throttle_class: type[BaseThrottle], num_proxies: int, settings: Settings
@@ -117,3 +163,78 @@ def test_every_throttle_ignores_what_the_client_writes_in_x_forwarded_for(
     idents = {throttle_class().get_ident(request) for request in requests}
 
     assert idents == {CLIENT_ADDRESS}
+
+
+@pytest.mark.parametrize("throttle_class", throttles_in_use(), ids=throttle_name)
+@pytest.mark.parametrize("num_proxies", [0, 1])
+def test_every_throttle_counts_an_ipv6_network_as_one_client(
+    throttle_class: type[BaseThrottle], num_proxies: int, settings: Settings
+) -> None:
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+    factory = APIRequestFactory()
+
+    def ident(address: str) -> str | None:
+        meta = through_proxies("198.51.100.1", num_proxies, client=address)
+        return throttle_class().get_ident(Request(factory.get("/", **meta)))
+
+    assert len({ident(address) for address in addresses_in(NETWORK, 3)}) == 1
+    assert ident(f"{NETWORK}::1") != ident(f"{OTHER_NETWORK}::1")
+    assert ident(f"::ffff:{CLIENT_ADDRESS}") == ident(CLIENT_ADDRESS)
+    assert ident("203.0.113.7") != ident("203.0.113.8")
+
+
+@pytest.mark.django_db
+class TestIpv6Rotation:
+    def test_rotating_within_a_network_does_not_escape_the_login_throttle(
+        self, api_client: APIClient, user: User
+    ) -> None:
+        addresses = addresses_in(NETWORK, ATTEMPTS_ALLOWED + 1)
+
+        statuses = login_attempts(api_client, user, addresses[:-1])
+        response = api_client.post(
+            LOGIN_URL, {"email": user.email, "password": "wrong-guess"}, REMOTE_ADDR=addresses[-1]
+        )
+
+        assert statuses == [status.HTTP_401_UNAUTHORIZED] * ATTEMPTS_ALLOWED
+        assert_error(response, status.HTTP_429_TOO_MANY_REQUESTS, "throttled")
+
+    def test_another_network_has_a_count_of_its_own(
+        self, api_client: APIClient, user: User
+    ) -> None:
+        login_attempts(api_client, user, addresses_in(NETWORK, ATTEMPTS_ALLOWED))
+
+        statuses = login_attempts(api_client, user, addresses_in(OTHER_NETWORK, ATTEMPTS_ALLOWED))
+
+        assert statuses == [status.HTTP_401_UNAUTHORIZED] * ATTEMPTS_ALLOWED
+
+    def test_rotating_within_a_network_does_not_escape_the_anonymous_throttle(self) -> None:
+        statuses = anonymous_requests(addresses_in(NETWORK, ATTEMPTS_ALLOWED + 1))
+
+        assert statuses == [status.HTTP_200_OK] * ATTEMPTS_ALLOWED + [
+            status.HTTP_429_TOO_MANY_REQUESTS
+        ]
+
+    def test_anonymous_throttle_counts_each_network_apart(self) -> None:
+        anonymous_requests(addresses_in(NETWORK, ATTEMPTS_ALLOWED))
+
+        statuses = anonymous_requests(addresses_in(OTHER_NETWORK, ATTEMPTS_ALLOWED))
+
+        assert statuses == [status.HTTP_200_OK] * ATTEMPTS_ALLOWED
+
+    def test_ipv4_addresses_still_count_one_by_one(self, api_client: APIClient, user: User) -> None:
+        login_attempts(api_client, user, [CLIENT_ADDRESS] * ATTEMPTS_ALLOWED)
+
+        neighbour = login_attempts(api_client, user, ["203.0.113.8"])
+        again = login_attempts(api_client, user, [CLIENT_ADDRESS])
+
+        assert neighbour == [status.HTTP_401_UNAUTHORIZED]
+        assert again == [status.HTTP_429_TOO_MANY_REQUESTS]
+
+    def test_an_ipv4_mapped_address_counts_as_the_ipv4_address(
+        self, api_client: APIClient, user: User
+    ) -> None:
+        login_attempts(api_client, user, [f"::ffff:{CLIENT_ADDRESS}"] * ATTEMPTS_ALLOWED)
+
+        statuses = login_attempts(api_client, user, [CLIENT_ADDRESS])
+
+        assert statuses == [status.HTTP_429_TOO_MANY_REQUESTS]
