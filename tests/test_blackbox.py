@@ -424,8 +424,11 @@ def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis) -> dict[str, 
         str(SCHEMATHESIS_MAX_EXAMPLES),
         "--checks",
         ",".join(SCHEMATHESIS_CHECKS),
+        # One worker: Hypothesis describes its strategies with ast.parse, which CPython 3.11
+        # can fail from two threads at once ("AST constructor recursion depth mismatch",
+        # python/cpython#106905), an error of the run rather than of the API.
         "--workers",
-        "2",
+        "1",
         "--request-timeout",
         str(REQUEST_TIMEOUT),
         "--generation-database",
