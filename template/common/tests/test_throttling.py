@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from apps.users.models import User
 from common.tests.conftest import SettingsLoader
 from common.tests.endpoints import api_endpoints
-from common.tests.helpers import LOGIN_URL_NAME, assert_error
+from common.tests.helpers import LOGIN_URL_NAME, assert_error, wrong_password_logins
 
 LOGIN_URL = reverse(LOGIN_URL_NAME)
 CLIENT_ADDRESS = "203.0.113.7"
@@ -83,14 +83,6 @@ def assert_login_throttled_despite_rotation(
     response = client.post(LOGIN_URL, payload, **through_proxies(spoofed[-1], num_proxies))
 
     assert_error(response, status.HTTP_429_TOO_MANY_REQUESTS, "throttled")
-
-
-def login_attempts(client: APIClient, user: User, addresses: list[str]) -> list[int]:
-    """Guess ``user``'s password once from each address; return the statuses."""
-    payload = {"email": user.email, "password": "wrong-guess"}
-    return [
-        client.post(LOGIN_URL, payload, REMOTE_ADDR=address).status_code for address in addresses
-    ]
 
 
 class AnonymousView(APIView):
@@ -190,7 +182,7 @@ class TestIpv6Rotation:
     ) -> None:
         addresses = addresses_in(NETWORK, ATTEMPTS_ALLOWED + 1)
 
-        statuses = login_attempts(api_client, user, addresses[:-1])
+        statuses = wrong_password_logins(api_client, user.email, addresses[:-1])
         response = api_client.post(
             LOGIN_URL, {"email": user.email, "password": "wrong-guess"}, REMOTE_ADDR=addresses[-1]
         )
@@ -201,9 +193,11 @@ class TestIpv6Rotation:
     def test_another_network_has_a_count_of_its_own(
         self, api_client: APIClient, user: User
     ) -> None:
-        login_attempts(api_client, user, addresses_in(NETWORK, ATTEMPTS_ALLOWED))
+        wrong_password_logins(api_client, user.email, addresses_in(NETWORK, ATTEMPTS_ALLOWED))
 
-        statuses = login_attempts(api_client, user, addresses_in(OTHER_NETWORK, ATTEMPTS_ALLOWED))
+        statuses = wrong_password_logins(
+            api_client, user.email, addresses_in(OTHER_NETWORK, ATTEMPTS_ALLOWED)
+        )
 
         assert statuses == [status.HTTP_401_UNAUTHORIZED] * ATTEMPTS_ALLOWED
 
@@ -222,10 +216,10 @@ class TestIpv6Rotation:
         assert statuses == [status.HTTP_200_OK] * ATTEMPTS_ALLOWED
 
     def test_ipv4_addresses_still_count_one_by_one(self, api_client: APIClient, user: User) -> None:
-        login_attempts(api_client, user, [CLIENT_ADDRESS] * ATTEMPTS_ALLOWED)
+        wrong_password_logins(api_client, user.email, [CLIENT_ADDRESS] * ATTEMPTS_ALLOWED)
 
-        neighbour = login_attempts(api_client, user, ["203.0.113.8"])
-        again = login_attempts(api_client, user, [CLIENT_ADDRESS])
+        neighbour = wrong_password_logins(api_client, user.email, ["203.0.113.8"])
+        again = wrong_password_logins(api_client, user.email, [CLIENT_ADDRESS])
 
         assert neighbour == [status.HTTP_401_UNAUTHORIZED]
         assert again == [status.HTTP_429_TOO_MANY_REQUESTS]
@@ -233,8 +227,10 @@ class TestIpv6Rotation:
     def test_an_ipv4_mapped_address_counts_as_the_ipv4_address(
         self, api_client: APIClient, user: User
     ) -> None:
-        login_attempts(api_client, user, [f"::ffff:{CLIENT_ADDRESS}"] * ATTEMPTS_ALLOWED)
+        wrong_password_logins(
+            api_client, user.email, [f"::ffff:{CLIENT_ADDRESS}"] * ATTEMPTS_ALLOWED
+        )
 
-        statuses = login_attempts(api_client, user, [CLIENT_ADDRESS])
+        statuses = wrong_password_logins(api_client, user.email, [CLIENT_ADDRESS])
 
         assert statuses == [status.HTTP_429_TOO_MANY_REQUESTS]

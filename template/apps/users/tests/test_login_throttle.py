@@ -15,7 +15,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
-from common.tests.helpers import LOGIN_URL_NAME, assert_error
+from common.tests.helpers import LOGIN_URL_NAME, assert_error, wrong_password_logins
 
 pytestmark = pytest.mark.django_db
 
@@ -51,16 +51,10 @@ def _strict_account_rate(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(rates, "auth", "1000/minute")
 
 
-def guess(client: APIClient, email: str, address: str) -> int:
-    """Try a wrong password for ``email`` from ``address``; return the status."""
-    payload = {"email": email, "password": "wrong-guess"}
-    return client.post(LOGIN_URL, payload, REMOTE_ADDR=address).status_code
-
-
 def test_an_account_is_refused_after_its_rate_from_any_address(
     api_client: APIClient, user: User
 ) -> None:
-    statuses = [guess(api_client, user.email, address) for address in ADDRESSES[:ATTEMPTS_ALLOWED]]
+    statuses = wrong_password_logins(api_client, user.email, ADDRESSES[:ATTEMPTS_ALLOWED])
     response = api_client.post(
         LOGIN_URL,
         {"email": user.email, "password": UserFactory.PASSWORD},
@@ -73,8 +67,7 @@ def test_an_account_is_refused_after_its_rate_from_any_address(
 
 
 def test_other_accounts_are_not_affected(api_client: APIClient, user: User) -> None:
-    for address in ADDRESSES[:ATTEMPTS_ALLOWED]:
-        guess(api_client, user.email, address)
+    wrong_password_logins(api_client, user.email, ADDRESSES[:ATTEMPTS_ALLOWED])
     other = UserFactory()
 
     credentials = {"email": other.email, "password": UserFactory.PASSWORD}
@@ -87,14 +80,14 @@ def test_other_accounts_are_not_affected(api_client: APIClient, user: User) -> N
 def test_case_variants_of_the_email_are_the_same_account(api_client: APIClient, user: User) -> None:
     variants = [user.email.upper(), user.email.title(), f" {user.email} "]
     statuses = [
-        guess(api_client, email, address)
+        wrong_password_logins(api_client, email, [address])[0]
         for email, address in zip(variants, ADDRESSES, strict=False)
     ]
 
-    last = guess(api_client, user.email, ADDRESSES[len(variants)])
+    last = wrong_password_logins(api_client, user.email, [ADDRESSES[len(variants)]])
 
     assert statuses == [status.HTTP_401_UNAUTHORIZED] * ATTEMPTS_ALLOWED
-    assert last == status.HTTP_429_TOO_MANY_REQUESTS
+    assert last == [status.HTTP_429_TOO_MANY_REQUESTS]
 
 
 def test_the_cache_keys_do_not_hold_the_email(
@@ -103,7 +96,7 @@ def test_the_cache_keys_do_not_hold_the_email(
     recorder = KeyRecorder()
     monkeypatch.setattr(SimpleRateThrottle, "cache", recorder)
 
-    guess(api_client, user.email.upper(), ADDRESSES[0])
+    wrong_password_logins(api_client, user.email.upper(), ADDRESSES[:1])
 
     account_keys = [key for key in recorder.keys if key.startswith("throttle_login_account_")]
     assert account_keys, recorder.keys
