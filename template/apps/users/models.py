@@ -10,6 +10,8 @@ from common.models import BaseModel
 from common.validators import MaxFileSizeValidator
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
+# Checked before the image is decoded: a small file can announce a huge picture.
+AVATAR_MAX_PIXELS = 4096 * 4096
 AVATAR_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 # The services answer a taken address with this too; the constraint's own message would
 # name the constraint.

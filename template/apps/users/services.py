@@ -1,14 +1,19 @@
 """Write operations on users; views call these with validated, plain values."""
 
+from contextlib import suppress
+
 from django.contrib.auth.hashers import make_password
-from django.core.files.uploadedfile import UploadedFile
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 
 from apps.users.emails import send_registration_attempt_email, send_welcome_email
-from apps.users.models import EMAIL_TAKEN, User
+from apps.users.models import AVATAR_MAX_PIXELS, EMAIL_TAKEN, User
 from apps.users.selectors import user_get_by_email
-from common.exceptions import ServiceError
+from common.exceptions import ServiceError, ServiceUnavailableError
+from common.images import reencoded_image
 from common.services import model_update, recheck_on_conflict
+from common.storage import storage_call
 
 EMAIL_TAKEN_CODE = "email_taken"
 
@@ -152,16 +157,39 @@ def user_update_by_staff(  # noqa: PLR0913 (keyword-only: one argument per field
 
 
 @transaction.atomic
-def user_set_avatar(*, user: User, avatar: UploadedFile | None) -> User:
-    """Replace the user's avatar (``None`` removes it) and delete the old file."""
+def user_set_avatar(*, user: User, avatar: File | None) -> User:
+    """Replace the user's avatar (``None`` removes it) and delete the old file.
+
+    The image is decoded and encoded anew under a random name (``common.images``), so what
+    is stored is an image of the right format and nothing the client named. Both storage
+    calls, storing the new file and deleting the old one, run before the transaction
+    commits: if the storage fails, the row is left as it was and the caller gets
+    ``ServiceUnavailableError`` (503). A file stored before a later failure is deleted again.
+    """
     old_avatar = user.avatar.name
+    storage = user.avatar.storage
     if avatar is None:
         user.avatar = ""
     else:
+        # The upload as sent meets the field's validators (size, extension); then only
+        # its re-encoded pixels are kept.
         user.avatar = avatar
         user.full_clean()
+        try:
+            user.avatar = reencoded_image(avatar, max_pixels=AVATAR_MAX_PIXELS)
+        except ValidationError as error:
+            raise ValidationError({"avatar": error.error_list}) from error
+        with storage_call("store an avatar"):
+            user.avatar.save(user.avatar.name, user.avatar.file, save=False)
     user.save(update_fields=["avatar", "updated_at"])
     if old_avatar and old_avatar != user.avatar.name:
-        storage = user.avatar.storage
-        transaction.on_commit(lambda: storage.delete(old_avatar))
+        try:
+            with storage_call("delete a replaced avatar"):
+                storage.delete(old_avatar)
+        except ServiceUnavailableError:
+            if user.avatar:
+                # The row keeps the old file: the new one must not stay behind, unused.
+                with suppress(ServiceUnavailableError), storage_call("delete an unused avatar"):
+                    storage.delete(user.avatar.name)
+            raise
     return user
