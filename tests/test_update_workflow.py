@@ -95,7 +95,9 @@ def test_a_clean_update_prints_its_pull_request(
     assert git(repo, "rev-parse", str(after)).strip() == newer
     assert f"would push branch template-update/{after}" in result.stdout
     assert f"title: Update from the template: {before} to {after}" in result.stdout
-    assert "copier-drf: after this update" in result.stdout  # the notice is the body
+    body = result.stdout.split("title: ", 1)[1]
+    assert "```text\ncopier-drf: after this update\n" in body  # the notice is the body
+    assert "Running task" not in body  # without Copier's progress lines
     assert "passed" in result.stdout  # the suite ran
     assert NEW_CAP in read(project, "common/pagination.py")
     assert git(project, "rev-list", "--count", "HEAD") == commits, "a dry run commits nothing"
