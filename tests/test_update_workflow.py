@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEFAULT_COMBO, project_env
-from tests.deploy_checks import _run, _tool, actionlint
+from tests.deploy_checks import _run, _tool, _validate_schema, actionlint
 from tests.test_update import (  # noqa: F401 (_git_identity is an autouse fixture)
     NEW_CAP,
     NEW_SETTING,
@@ -78,6 +78,8 @@ def test_script_and_workflow_are_lint_clean(
 
     _run([_tool("shellcheck"), SCRIPT], cwd=project)
     actionlint(project / WORKFLOW)
+    _validate_schema(project / WORKFLOW, "vendor.github-workflows")
+    _validate_schema(project / WORKFLOW, "custom.github-workflows-require-timeout")
 
 
 def test_a_clean_update_prints_its_pull_request(
