@@ -419,3 +419,23 @@ def test_collect_lists_new_locks_conformance_rules_and_kept_files_back(project: 
     assert "`python -m pytest common/tests`" in notice
     assert "diff -u .copier-kept/<path> <path>" in notice
     assert "DJANGO_NUM_PROXIES" in notice
+
+
+def test_system_check_runs_only_with_the_projects_virtualenv(project: Path) -> None:
+    manage = (
+        "import sys\n"
+        "print('System check identified some issues:\\n\\nWARNINGS:')\n"
+        "print('apps.library.Book: (conventions.W001) A rule new in this release.')\n"
+        "print('System check identified 1 issue (0 silenced).')\n"
+    )
+    (project / "manage.py").write_text(manage, encoding="utf-8")
+    assert update_notice.system_check(project) == []  # no .venv: nothing to run it with
+
+    (project / ".venv/bin").mkdir(parents=True)
+    (project / ".venv/bin/python").symlink_to(sys.executable)
+    messages = update_notice.system_check(project)
+
+    assert messages == ["apps.library.Book: (conventions.W001) A rule new in this release."]
+    assert "`python manage.py check` reports:" in update_notice.render(
+        update_notice.Report(checks=messages)
+    )
