@@ -210,11 +210,18 @@ def redis_client() -> Iterator[redis.Redis]:
 
 
 @contextmanager
-def _running(command: list[str], *, cwd: Path, env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+def _running(
+    command: list[str], *, cwd: Path, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen]:
     """Start ``command``; on exit stop it (SIGTERM, then SIGKILL) if it still runs."""
     with log.open("w") as output:
         process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         yield process
@@ -244,13 +251,23 @@ class Replica:
     def start(self) -> None:
         self.generation += 1
         command = [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--config", "config/gunicorn.py", "--bind", f"{HOST}:{self.port}",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--config",
+            "config/gunicorn.py",
+            "--bind",
+            f"{HOST}:{self.port}",
         ]
         with self.log.open("w") as output:
             self.process = subprocess.Popen(
-                command, cwd=self.project, env=self.env, stdout=output,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                command,
+                cwd=self.project,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def stop(self) -> int:
@@ -331,9 +348,7 @@ def test_a_rolling_restart_under_load_loses_no_request(
     config = tmp_path / "haproxy.cfg"
     servers = "\n".join(f"    server {r.name} {HOST}:{r.port} check" for r in replicas)
     config.write_text(
-        HAPROXY_CONFIG.format(
-            stats=stats, port=front, host=HOST, servers=servers, workers=WORKERS
-        )
+        HAPROXY_CONFIG.format(stats=stats, port=front, host=HOST, servers=servers, workers=WORKERS)
     )
     script = tmp_path / "count.lua"
     script.write_text(WRK_SCRIPT)
@@ -344,7 +359,12 @@ def test_a_rolling_restart_under_load_loses_no_request(
             replica.start()
             stack.callback(replica.kill)
         stack.enter_context(
-            _running([haproxy, "-db", "-f", str(config)], cwd=tmp_path, env=dict(os.environ), log=tmp_path / "haproxy.log")
+            _running(
+                [haproxy, "-db", "-f", str(config)],
+                cwd=tmp_path,
+                env=dict(os.environ),
+                log=tmp_path / "haproxy.log",
+            )
         )
         _wait_for(stats.exists, timeout=STATE_TIMEOUT, what="HAProxy's stats socket")
         for replica in replicas:
@@ -354,9 +374,19 @@ def test_a_rolling_restart_under_load_loses_no_request(
         load = stack.enter_context(
             _running(
                 [
-                    wrk, "--threads", "2", "--connections", "8", "--duration", f"{LOAD_SECONDS}s",
-                    "--timeout", "10s", "--script", str(script),
-                    "--header", f"Authorization: Bearer {token}",
+                    wrk,
+                    "--threads",
+                    "2",
+                    "--connections",
+                    "8",
+                    "--duration",
+                    f"{LOAD_SECONDS}s",
+                    "--timeout",
+                    "10s",
+                    "--script",
+                    str(script),
+                    "--header",
+                    f"Authorization: Bearer {token}",
                     f"{url}/api/v1/users/me/",
                 ],
                 cwd=tmp_path,
@@ -440,9 +470,19 @@ def test_a_restarted_celery_worker_loses_no_task(
     )
     assert len(set(queued)) == count
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--include=slow_tasks",
-        "--pool=prefork", "--concurrency=2", "--loglevel=INFO",
-        "--without-gossip", "--without-mingle", "--hostname=rolling-test@%h",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--include=slow_tasks",
+        "--pool=prefork",
+        "--concurrency=2",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "--hostname=rolling-test@%h",
     ]
 
     def done() -> int:
