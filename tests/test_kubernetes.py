@@ -25,11 +25,12 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from tests.conftest import COMBOS, combo_id
+from tests.conftest import COMBOS, DEFAULT_COMBO, combo_id
 
 KUBERNETES_VERSION = "1.32"
 CHECKOV = "checkov>=3.3,<4"
-OVERLAY = Path("deploy/kubernetes/overlays/production")
+MANIFESTS = Path("deploy/kubernetes")
+OVERLAY = Path("overlays/production")
 SECRET_KEYS = {"DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
 S3_KEYS = {"AWS_STORAGE_BUCKET_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
 
@@ -42,8 +43,13 @@ def _kubectl() -> str:
 
 
 def _kustomize(project: Path, destination: Path) -> list[dict[str, Any]]:
-    """Fill secret.env from its example, render the overlay; return its objects."""
-    overlay = project / OVERLAY
+    """Fill secret.env from its example, render the overlay; return its objects.
+
+    This works on a copy: the render is shared with other tests, which must not see the
+    secret.env a deployment writes.
+    """
+    copy = Path(shutil.copytree(project / MANIFESTS, destination.parent / "kubernetes"))
+    overlay = copy / OVERLAY
     example = (overlay / "secret.env.example").read_text()
     keys = [line.removesuffix("=") for line in example.splitlines() if line.endswith("=")]
     (overlay / "secret.env").write_text("".join(f"{key}=placeholder\n" for key in keys))
@@ -139,10 +145,13 @@ def _assert_objects(objects: list[dict[str, Any]], answers: dict[str, Any]) -> N
         assert (beat["kind"], beat["spec"]["replicas"]) == ("StatefulSet", 1)
 
 
-def _assert_policy_scan(project: Path, manifests: Path) -> None:
-    """Run checkov's Kubernetes policies offline; every failed check is a test failure."""
+def _policy_failures(project: Path, manifests: Path) -> list[str]:
+    """Run checkov's Kubernetes policies offline, as configured; return the failed checks.
+
+    ``manifests`` is a file, or a folder of them (checkov's start-up is most of its time).
+    """
     uv = Path(sys.executable).with_name("uv")
-    config = project / "deploy/kubernetes/.checkov.yaml"
+    config = project / MANIFESTS / ".checkov.yaml"
     result = subprocess.run(
         [
             str(uv),
@@ -154,7 +163,7 @@ def _assert_policy_scan(project: Path, manifests: Path) -> None:
             "checkov",
             "--framework",
             "kubernetes",
-            "--file",
+            "--file" if manifests.is_file() else "--directory",
             str(manifests),
             "--config-file",
             str(config),
@@ -170,23 +179,58 @@ def _assert_policy_scan(project: Path, manifests: Path) -> None:
     )
     assert result.returncode in (0, 1), result.stderr[-4000:]
     report = json.loads(result.stdout)
-    failed = [
-        f"{check['check_id']} {check['resource']}: {check['check_name']}"
+    assert report["summary"]["passed"] > 0, report["summary"]
+    return [
+        f"{check['check_id']} {check['file_path']} {check['resource']}: {check['check_name']}"
         for check in report["results"]["failed_checks"]
     ]
-    assert not failed, "\n".join(failed)
-    assert report["summary"]["passed"] > 0, report["summary"]
 
 
 @pytest.mark.parametrize("answers", COMBOS, ids=[combo_id(combo) for combo in COMBOS])
-def test_manifests_render_validate_and_pass_the_policy_scan(
+def test_manifests_render_and_validate(
     render: Callable[..., Path], answers: dict[str, Any], tmp_path: Path
 ) -> None:
-    project = render(**answers)
-    manifests = tmp_path / "manifests.yaml"
-    objects = _kustomize(project, manifests)
+    objects = _kustomize(render(**answers), tmp_path / "manifests.yaml")
 
     for item in objects:
         kubernetes_validate.validate(item, KUBERNETES_VERSION, strict=True)
     _assert_objects(objects, answers)
-    _assert_policy_scan(project, manifests)
+
+
+def test_every_combination_passes_the_policy_scan(
+    render: Callable[..., Path], tmp_path: Path
+) -> None:
+    """One checkov run over the manifests of every combination."""
+    scanned = tmp_path / "scanned"
+    scanned.mkdir()
+    for answers in COMBOS:
+        name = combo_id(answers)
+        _kustomize(render(**answers), tmp_path / name / "manifests.yaml")
+        shutil.copy(tmp_path / name / "manifests.yaml", scanned / f"{name}.yaml")
+
+    failures = _policy_failures(render(**COMBOS[0]), scanned)
+
+    assert not failures, "\n".join(failures)
+
+
+def test_the_checks_catch_a_broken_manifest(render: Callable[..., Path], tmp_path: Path) -> None:
+    """A writable root filesystem fails the scan; a misspelt field fails the schema."""
+    project = render(**DEFAULT_COMBO)
+    manifests = tmp_path / "manifests.yaml"
+    objects = _kustomize(project, manifests)
+    (web,) = [
+        item
+        for item in objects
+        if item["metadata"]["name"].endswith("-web") and item["kind"] == "Deployment"
+    ]
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        manifests.read_text().replace(
+            "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"
+        )
+    )
+    assert any(failure.startswith("CKV_K8S_22 ") for failure in _policy_failures(project, broken))
+    web["spec"]["strategy"]["rollingUpdate"]["maxSurgee"] = 1
+    with pytest.raises(kubernetes_validate.ValidationError, match="maxSurgee"):
+        kubernetes_validate.validate(web, KUBERNETES_VERSION, strict=True)
