@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from tests.conftest import COMBOS, DEFAULT_COMBO, combo_id
+from tests.test_matrix import COMBO_PARAMS
 
 KUBERNETES_VERSION = "1.32"
 CHECKOV = "checkov>=3.3,<4"
@@ -186,7 +187,8 @@ def _policy_failures(project: Path, manifests: Path) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("answers", COMBOS, ids=[combo_id(combo) for combo in COMBOS])
+# Each combination's test runs beside the matrix's (its xdist group), on the same render.
+@pytest.mark.parametrize("answers", COMBO_PARAMS)
 def test_manifests_render_and_validate(
     render: Callable[..., Path], answers: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -197,6 +199,7 @@ def test_manifests_render_and_validate(
     _assert_objects(objects, answers)
 
 
+@pytest.mark.xdist_group("kubernetes-policy")
 def test_every_combination_passes_the_policy_scan(
     render: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -213,6 +216,7 @@ def test_every_combination_passes_the_policy_scan(
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.xdist_group("kubernetes-policy")
 def test_the_checks_catch_a_broken_manifest(render: Callable[..., Path], tmp_path: Path) -> None:
     """A writable root filesystem fails the scan; a misspelt field fails the schema."""
     project = render(**DEFAULT_COMBO)
