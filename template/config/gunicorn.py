@@ -102,15 +102,15 @@ def post_worker_init(worker: object) -> None:
     gunicorn_exit = worker.handle_exit  # type: ignore[attr-defined]
 
     def on_sigterm(signum: int, frame: FrameType | None) -> None:
-        if shutting_down() or _SHUTDOWN_DELAY <= 0:
+        if _SHUTDOWN_DELAY > 0 and not shutting_down():
             begin_shutdown()
-            gunicorn_exit(signum, frame)
+            # The second SIGTERM comes here again and stops the worker; as any signal, it
+            # also wakes the worker's wait for connections (gunicorn's wake-up descriptor).
+            timer = threading.Timer(_SHUTDOWN_DELAY, os.kill, (os.getpid(), signal.SIGTERM))
+            timer.daemon = True
+            timer.start()
             return
         begin_shutdown()
-        # The second SIGTERM finds the process stopping and exits; a signal also wakes the
-        # worker's wait for connections (gunicorn sets a wake-up file descriptor).
-        timer = threading.Timer(_SHUTDOWN_DELAY, os.kill, (os.getpid(), signal.SIGTERM))
-        timer.daemon = True
-        timer.start()
+        gunicorn_exit(signum, frame)
 
     signal.signal(signal.SIGTERM, on_sigterm)
