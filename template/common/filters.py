@@ -6,10 +6,13 @@ A value that passes a filter's validation reaches the SQL query. django-filter's
 adapter overflows converting ``0001-01-01T00:00+05:00`` to UTC, both 500s. The filter here
 converts the value to UTC first, so the database only ever sees +00:00. django-filter's
 ``BooleanFilter`` has the opposite fault: it reads anything it does not know
-(``?is_active=null``) as "no filter", so a client's typo passes for a full list.
+(``?is_active=null``) as "no filter", so a client's typo passes for a full list. Its
+``NumberFilter`` takes any finite decimal, ``1e-16384`` too, which PostgreSQL cannot hold
+("value overflows numeric format"): ``DecimalFilter`` refuses what the database cannot.
 """
 
 from datetime import MINYEAR, UTC, datetime
+from decimal import Decimal
 
 import django_filters
 from django import forms
@@ -21,6 +24,9 @@ from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
+# The largest numbers PostgreSQL's numeric type holds: digits before and after the point.
+NUMERIC_MAX_INTEGER_DIGITS = 131072
+NUMERIC_MAX_SCALE = 16383
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
@@ -48,6 +54,34 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """``django_filters.IsoDateTimeFilter`` that queries in UTC whatever the value's offset."""
 
     field_class = BoundedIsoDateTimeField
+
+
+class BoundedDecimalField(forms.DecimalField):
+    """A decimal number the database can compare a column with.
+
+    Django's field already refuses NaN and infinities; this one also refuses a number with
+    more digits before or after the point than PostgreSQL's ``numeric`` holds, which the
+    database would answer with an error (a 500) instead of a comparison.
+    """
+
+    default_error_messages = {"out_of_range": _("Enter a number with fewer digits.")}
+
+    def validate(self, value: Decimal | None) -> None:
+        """Refuse a number outside the range the database's decimals hold."""
+        super().validate(value)
+        if value is None or not value.is_finite():
+            return
+        exponent = value.as_tuple().exponent
+        if (isinstance(exponent, int) and -exponent > NUMERIC_MAX_SCALE) or (
+            value.adjusted() >= NUMERIC_MAX_INTEGER_DIGITS
+        ):
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
+
+
+class DecimalFilter(django_filters.NumberFilter):
+    """``django_filters.NumberFilter`` that refuses numbers the database cannot compare."""
+
+    field_class = BoundedDecimalField
 
 
 class StrictBooleanField(forms.NullBooleanField):
@@ -79,11 +113,13 @@ class BooleanFilter(django_filters.BooleanFilter):
 class FilterSet(django_filters.FilterSet):
     """A FilterSet whose generated filters refuse what they cannot read.
 
-    Filters declared from ``Meta.fields`` for boolean model fields get the strict
-    ``BooleanFilter``; declare date-times with ``IsoDateTimeFilter`` from this module.
+    Filters declared from ``Meta.fields`` for boolean and decimal model fields get the
+    strict ``BooleanFilter`` and ``DecimalFilter``; declare date-times with
+    ``IsoDateTimeFilter`` and numbers with ``DecimalFilter`` from this module.
     """
 
     FILTER_DEFAULTS = {
         **FILTER_FOR_DBFIELD_DEFAULTS,
         models.BooleanField: {"filter_class": BooleanFilter},
+        models.DecimalField: {"filter_class": DecimalFilter},
     }
