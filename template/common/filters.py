@@ -24,8 +24,7 @@ from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
-# The largest numbers PostgreSQL's numeric type holds: digits before and after the point.
-NUMERIC_MAX_INTEGER_DIGITS = 131072
+# The most digits after the point PostgreSQL's numeric type holds.
 NUMERIC_MAX_SCALE = 16383
 
 
@@ -59,22 +58,20 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 class BoundedDecimalField(forms.DecimalField):
     """A decimal number the database can compare a column with.
 
-    Django's field already refuses NaN and infinities; this one also refuses a number with
-    more digits before or after the point than PostgreSQL's ``numeric`` holds, which the
-    database would answer with an error (a 500) instead of a comparison.
+    Django's field already refuses NaN and infinities, and ``NumberFilter`` numbers above
+    1e50; this one also refuses a number with more digits after the point than PostgreSQL's
+    ``numeric`` holds, which the database would answer with an error (a 500), not rows.
     """
 
-    default_error_messages = {"out_of_range": _("Enter a number with fewer digits.")}
+    default_error_messages = {"out_of_range": _("Enter a number with fewer decimal places.")}
 
     def validate(self, value: Decimal | None) -> None:
-        """Refuse a number outside the range the database's decimals hold."""
+        """Refuse a number with more decimal places than the database's decimals hold."""
         super().validate(value)
-        if value is None or not value.is_finite():
+        if value is None:
             return
         exponent = value.as_tuple().exponent
-        if (isinstance(exponent, int) and -exponent > NUMERIC_MAX_SCALE) or (
-            value.adjusted() >= NUMERIC_MAX_INTEGER_DIGITS
-        ):
+        if isinstance(exponent, int) and -exponent > NUMERIC_MAX_SCALE:
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range")
 
 

@@ -56,7 +56,9 @@ class GuardedAdminSite(admin.AdminSite):
 
     login_form = ThrottledAdminAuthenticationForm
 
-    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def login(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """Show or process the login form; answer 429 when the attempt was throttled."""
         response = super().login(request, extra_context)
         wait = getattr(request, "login_throttle_wait", None)

@@ -101,7 +101,9 @@ class TestOneAccountPerAddress:
         assert user_create(email=spelling, password=PASSWORD) != user
 
 
-@pytest.mark.parametrize(("address", "spelling"), [*SPELLINGS, pytest.param(*DOTLESS, id="dotless-i")])
+@pytest.mark.parametrize(
+    ("address", "spelling"), [*SPELLINGS, pytest.param(*DOTLESS, id="dotless-i")]
+)
 def test_the_login_throttles_key_an_address_as_the_login_finds_it(
     address: str, spelling: str
 ) -> None:
@@ -114,5 +116,5 @@ def test_the_login_throttles_key_an_address_as_the_login_finds_it(
 
     same_account = canonical_email(address) == canonical_email(spelling)
     assert (key(address) == key(spelling)) is same_account
-    admin_request = factory.post("/", {"username": spelling})
+    admin_request = factory.post("/", {"username": spelling}, format="multipart")
     assert AdminLoginAccountThrottle().get_cache_key(admin_request, view=None) == key(spelling)

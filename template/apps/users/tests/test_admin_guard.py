@@ -7,6 +7,7 @@ import pytest
 from django.conf import LazySettings
 from django.test import Client
 from django.urls import clear_url_caches, reverse
+from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from apps.users.models import User
@@ -79,11 +80,14 @@ class TestWithStrictRates:
 
         assert response.status_code == 429
 
-    def test_the_api_and_the_admin_share_one_budget(self, client: Client, staff: User) -> None:
-        wrong_password_logins(client, staff.email, ADDRESSES[:ATTEMPTS_ALLOWED])
+    def test_the_api_and_the_admin_share_one_budget(
+        self, client: Client, api_client: APIClient, staff: User
+    ) -> None:
+        statuses = wrong_password_logins(api_client, staff.email, ADDRESSES[:ATTEMPTS_ALLOWED])
 
         response = admin_login(client, staff.email, UserFactory.PASSWORD, ADDRESSES[-1])
 
+        assert statuses == [401] * ATTEMPTS_ALLOWED
         assert response.status_code == 429
 
     def test_a_client_is_stopped_whatever_account_it_tries(self, client: Client) -> None:
