@@ -9,6 +9,8 @@ converts the value to UTC first, so the database only ever sees +00:00. django-f
 (``?is_active=null``) as "no filter", so a client's typo passes for a full list. Its
 ``NumberFilter`` takes any finite decimal, ``1e-16384`` too, which PostgreSQL cannot hold
 ("value overflows numeric format"): ``DecimalFilter`` refuses what the database cannot.
+DRF's ``SearchFilter`` adds a condition per word searched for, as many as sent: 1,300
+words took 1.8 s over three orders. ``SearchFilter`` here refuses more than a few.
 """
 
 from datetime import MINYEAR, UTC, datetime
@@ -21,6 +23,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from rest_framework import filters, serializers
+from rest_framework.request import Request
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
@@ -120,3 +124,21 @@ class FilterSet(django_filters.FilterSet):
         models.BooleanField: {"filter_class": BooleanFilter},
         models.DecimalField: {"filter_class": DecimalFilter},
     }
+
+
+class SearchFilter(filters.SearchFilter):
+    """DRF's ``SearchFilter``, refusing (400) a search for more than ``max_terms`` words.
+
+    Each word is one more condition on every searched field, joins included; nobody types
+    more than a few, and a client that sends hundreds makes the database work for nothing.
+    """
+
+    max_terms = 10
+
+    def get_search_terms(self, request: Request) -> list[str]:
+        """Return the words searched for; refuse too many of them."""
+        terms: list[str] = super().get_search_terms(request)
+        if len(terms) > self.max_terms:
+            message = _("Search for at most %(count)d words.") % {"count": self.max_terms}
+            raise serializers.ValidationError({self.search_param: [message]})
+        return terms

@@ -176,7 +176,9 @@ class ScoreFilter(FilterSet):
 def test_the_database_is_asked_only_what_it_can_compare(value: str, valid: bool) -> None:
     user = UserFactory()
     scored = get_user_model().objects.annotate(
-        score=models.Value(Decimal("0.01"), output_field=models.DecimalField(max_digits=10, decimal_places=2))
+        score=models.Value(
+            Decimal("0.01"), output_field=models.DecimalField(max_digits=10, decimal_places=2)
+        )
     )
 
     filters = ScoreFilter(data={"min_score": value}, queryset=scored)

@@ -510,6 +510,20 @@ class TestProducts:
 
         assert staff_client.get(PRODUCTS_URL).json()["count"] == 2
 
+    def test_a_search_for_too_many_words_is_a_400(self, auth_client: APIClient) -> None:
+        response = auth_client.get(PRODUCTS_URL, {"search": " ".join(["desk"] * 1300)})
+
+        assert response.status_code == 400
+        assert list(response.json()["error"]["details"]) == ["search"]
+
+    def test_is_active_takes_a_boolean_only(
+        self, staff_client: APIClient, product: Product
+    ) -> None:
+        response = staff_client.patch(product_url(product), {"is_active": 0}, format="json")
+
+        assert response.status_code == 400
+        assert list(response.json()["error"]["details"]) == ["is_active"]
+
     def test_search_by_name_or_sku(self, auth_client: APIClient) -> None:
         lamp = ProductFactory(name="Desk lamp", sku="LAMP-1")
         ProductFactory(name="Chair", sku="CHAIR-1")
