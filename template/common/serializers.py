@@ -1,8 +1,9 @@
 """Serializer fields that take input exactly as the OpenAPI schema describes it.
 
 DRF's ``CharField`` turns numbers into text, its ``BooleanField`` reads ``0`` and ``"yes"``
-and its ``DecimalField`` reads numbers, padded strings and exponents. The schema promises a string (an amount: digits with a point), so
-anything else is refused with a 400, and the schema and the server agree on what is valid.
+and its ``DecimalField`` reads numbers, padded strings and exponents. The schema promises a
+string (an amount: digits with a point) or a boolean, so anything else is refused with a
+400, and the schema and the server agree on what is valid.
 """
 
 import re

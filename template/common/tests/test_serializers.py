@@ -59,7 +59,7 @@ def test_the_amount_pattern_follows_the_digits() -> None:
 
 
 @pytest.mark.parametrize("value", [True, False])
-def test_a_boolean_is_read(value: bool) -> None:  # noqa: FBT001 (a test parameter)
+def test_a_boolean_is_read(value: bool) -> None:
     assert StrictBooleanField().run_validation(value) is value
 
 
