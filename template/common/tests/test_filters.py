@@ -1,6 +1,7 @@
 """The query-string filters: date-times in UTC, strict booleans, decimals the database holds."""
 
 from datetime import UTC, datetime, timedelta, timezone
+import re
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,8 @@ from apps.users.tests.factories import UserFactory
 from common.filters import (
     BooleanFilter,
     BoundedDecimalField,
+    SEARCH_MAX_WORDS,
+    SEARCH_PATTERN,
     BoundedIsoDateTimeField,
     DecimalFilter,
     FilterSet,
@@ -190,3 +193,21 @@ def test_the_database_is_asked_only_what_it_can_compare(value: str, valid: bool)
 
 def test_generated_decimal_filters_are_bounded() -> None:
     assert FilterSet.FILTER_DEFAULTS[models.DecimalField]["filter_class"] is DecimalFilter
+
+
+@pytest.mark.parametrize(
+    ("search", "words"),
+    [
+        ("", 0),
+        ("desk", 1),
+        (" desk,lamp  ", 2),
+        ('"oak desk" lamp', 3),
+        (" ".join(["w"] * SEARCH_MAX_WORDS), SEARCH_MAX_WORDS),
+        (",".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
+        ("\u3000".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
+    ],
+)
+def test_the_search_pattern_allows_what_the_filter_takes(search: str, words: int) -> None:
+    # The schema's pattern and SearchFilter must agree, or the contract test's cases would
+    # meet a 400 the schema does not predict.
+    assert (re.search(SEARCH_PATTERN, search) is not None) is (words <= SEARCH_MAX_WORDS)
