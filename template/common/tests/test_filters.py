@@ -1,7 +1,7 @@
 """The query-string filters: date-times in UTC, strict booleans, decimals the database holds."""
 
-from datetime import UTC, datetime, timedelta, timezone
 import re
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -11,10 +11,10 @@ from django.db import models
 
 from apps.users.tests.factories import UserFactory
 from common.filters import (
-    BooleanFilter,
-    BoundedDecimalField,
     SEARCH_MAX_WORDS,
     SEARCH_PATTERN,
+    BooleanFilter,
+    BoundedDecimalField,
     BoundedIsoDateTimeField,
     DecimalFilter,
     FilterSet,
