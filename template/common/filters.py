@@ -34,7 +34,7 @@ NUMERIC_MAX_SCALE = 16383
 # A search word, as SearchFilter counts them; the schema states the same limit as a pattern.
 SEARCH_WORD = re.compile(r"[^\s,]+")
 SEARCH_MAX_WORDS = 10
-SEARCH_PATTERN = rf"^[\s,]*(?:[^\s,\x00]+(?:[\s,]+|$)){{0,{SEARCH_MAX_WORDS}}}$"
+SEARCH_PATTERN = r"^[\s,]*(?:[^\s,\x00]+(?:[\s,]+|$)){0," + str(SEARCH_MAX_WORDS) + "}$"
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
