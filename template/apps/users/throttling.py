@@ -28,10 +28,9 @@ class LoginAccountThrottle(ClientNetworkMixin, SimpleRateThrottle):
     login looks the account up by, so no spelling of one address gets a budget of its own
     (the dotless i once did: ``lower()`` here kept it, PostgreSQL's ``UPPER()`` matched it
     to ``I``). It goes into the cache key only as a keyed hash, so the cache holds no
-    address. A request
-    without an e-mail string is left to the other throttles; the serializer refuses it.
-    Like every throttle in use it takes ``ClientNetworkMixin`` (the suite checks), though
-    its key is the account, not the address.
+    address. A request without an e-mail string is left to the other throttles; the
+    serializer refuses it. Like every throttle in use it takes ``ClientNetworkMixin`` (the
+    suite checks), though its key is the account, not the address.
     """
 
     scope = "login_account"
