@@ -6,7 +6,13 @@ Each setting can be changed without rebuilding the image, through the environmen
 
 - ``PORT`` (8000): the port to listen on, on every interface.
 - ``WEB_CONCURRENCY`` (2 x CPUs + 1): the number of worker processes.
-- ``GUNICORN_THREADS`` (1): threads per worker; more than 1 uses the gthread worker.
+- ``GUNICORN_THREADS`` (8): threads per worker; more than 1 uses the gthread worker. A
+  sync worker (1 thread) is held for as long as a client takes to send its request: six
+  clients sending a body at a byte a second stopped four of them, and the health check
+  with them. Each thread holds one such client instead, while the rest keep serving. Each
+  thread also keeps its own database connection: WEB_CONCURRENCY x GUNICORN_THREADS must
+  stay under PostgreSQL's ``max_connections``. Against more slow clients than threads, a
+  proxy that buffers whole requests (nginx does by default) is the defence.
 - ``GUNICORN_TIMEOUT`` (30): seconds a request may take before its worker is restarted.
 - ``GUNICORN_GRACEFUL_TIMEOUT`` (30): seconds workers get to finish on shutdown.
 - ``GUNICORN_SHUTDOWN_DELAY`` (0): seconds a worker keeps serving after SIGTERM while its
@@ -50,7 +56,7 @@ def _cpu_count() -> int:
 # Inside a container the app must listen on every interface to be reachable.
 bind = f"0.0.0.0:{_env_int('PORT', 8000)}"
 workers = _env_int("WEB_CONCURRENCY", 2 * _cpu_count() + 1)
-threads = _env_int("GUNICORN_THREADS", 1)
+threads = _env_int("GUNICORN_THREADS", 8)
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
+from apps.users.addresses import canonical_email
 from apps.users.emails import send_registration_attempt_email, send_welcome_email
 from apps.users.models import AVATAR_MAX_PIXELS, EMAIL_TAKEN, User
 from apps.users.selectors import user_get_by_email
@@ -27,10 +28,11 @@ def user_create(
     last_name: str = "",
     phone_number: str = "",
 ) -> User:
-    """Register a user; e-mail addresses are unique regardless of case."""
+    """Register a user; e-mail addresses are unique in their canonical form."""
+    email = canonical_email(email)
     _ensure_email_free(email)
     user = User(
-        email=User.objects.normalize_email(email).lower(),
+        email=email,
         first_name=first_name,
         last_name=last_name,
         phone_number=phone_number,
@@ -45,7 +47,7 @@ def user_create(
 
 
 def _ensure_email_free(email: str, *, exclude: User | None = None) -> None:
-    """Refuse an address another user has, in any case (the constraint ignores case)."""
+    """Refuse an address another user has, in any spelling (see ``apps.users.addresses``)."""
     owner = user_get_by_email(email=email)
     if owner is not None and (exclude is None or owner.pk != exclude.pk):
         raise ServiceError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)
@@ -130,11 +132,11 @@ def user_update_by_staff(  # noqa: PLR0913 (keyword-only: one argument per field
 ) -> User:
     """Change what staff edit on a user's admin page: the address, the profile, the flags.
 
-    The address stays unique regardless of case, checked before and after the write as in
-    ``user_create``. Groups and permissions are the admin form's to save; the avatar is
+    The address stays unique in its canonical form, checked before and after the write as
+    in ``user_create``. Groups and permissions are the admin form's to save; the avatar is
     ``user_set_avatar``'s, which deletes the old file.
     """
-    email = User.objects.normalize_email(email).lower()
+    email = canonical_email(email)
     _ensure_email_free(email, exclude=user)
     with recheck_on_conflict(check=lambda: _ensure_email_free(email, exclude=user)):
         model_update(
