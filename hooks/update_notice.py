@@ -3,8 +3,9 @@
 Runs as the last "after" migration of every update, in the project. It compares the
 working tree with the last commit (the project is clean before an update) and lists:
 files with conflict markers and `.rej` files, variables of `.env.example` missing from
-`.env`, new database migrations, changed requirements, and copies of removed files kept
-by ``keep_removed_edits.py``. Each item says what to do. It never fails the update.
+`.env`, new database migrations, changed requirements, a new Python or Django series (the
+answers ``python_version`` and ``django_version``), and copies of removed files kept by
+``keep_removed_edits.py``. Each item says what to do. It never fails the update.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ CONFLICT_MARKER = re.compile(rb"^(<<<<<<<|>>>>>>>)( |$)", re.MULTILINE)
 ENV_NAME = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", re.MULTILINE)
 MIGRATION = re.compile(r"(^|/)migrations/\d{4}_\w+\.py$")
 REQUIREMENTS = re.compile(r"^(requirements/.*\.(txt|lock)|pyproject\.toml)$")
+ANSWERS_FILE = ".copier-answers.yml"
+# The answers that change what the project runs on: (answer, what it is called).
+RUNTIME_ANSWERS = (("python_version", "Python"), ("django_version", "Django"))
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Report:
     migrations: list[str] = field(default_factory=list)
     requirements: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
+    runtime: list[tuple[str, str, str]] = field(default_factory=list)  # (what, from, to)
 
 
 def env_names(text: str) -> list[str]:
@@ -68,6 +73,23 @@ def changed_paths(root: Path) -> tuple[list[str], list[str]]:
     return sorted(set(changed)), sorted({*new, *rejected})
 
 
+def answer(text: str, name: str) -> str:
+    """Return the value of the answer ``name`` in an answers file's ``text`` ("" if absent)."""
+    found = re.search(rf"^{name}:\s*['\"]?([^'\"\n]*)", text, re.MULTILINE)
+    return found[1].strip() if found else ""
+
+
+def runtime_changes(root: Path) -> list[tuple[str, str, str]]:
+    """Return the Python and Django changes between the last commit's answers and these."""
+    before = subprocess.run(
+        ["git", "show", f"HEAD:./{ANSWERS_FILE}"], cwd=root, capture_output=True, check=False
+    ).stdout.decode()
+    answers = root / ANSWERS_FILE
+    after = answers.read_text(encoding="utf-8") if answers.is_file() else ""
+    changes = [(what, answer(before, name), answer(after, name)) for name, what in RUNTIME_ANSWERS]
+    return [(what, old, new) for what, old, new in changes if old and new and old != new]
+
+
 def collect(root: Path) -> Report:
     """Inspect the project in ``root`` after an update."""
     changed, new = changed_paths(root)
@@ -80,6 +102,7 @@ def collect(root: Path) -> Report:
             report.conflicts.append(relative)
     report.migrations = [path for path in new if MIGRATION.search(path)]
     report.requirements = [path for path in changed if REQUIREMENTS.match(path)]
+    report.runtime = runtime_changes(root)
     example, env = root / ".env.example", root / ".env"
     if example.is_file():
         if env.is_file():
@@ -125,6 +148,18 @@ def render(report: Report) -> str:
             report.migrations,
             "`python manage.py migrate`",
         )
+    for what, old, new in report.runtime:
+        lines.append(f"- the project moves from {what} {old} to {what} {new}")
+        if what == "Python":
+            lines.append(
+                f"  -> rebuild .venv on Python {new}: `rm -rf .venv && python{new} -m venv .venv`,"
+                " then install the lock as below"
+            )
+        else:
+            lines.append(
+                f"  -> read Django {new}'s release notes (deprecations your code may use), then"
+                " `python manage.py migrate` and `python manage.py check --deploy`"
+            )
     if report.requirements:
         lines += _section(
             "- changed requirements:",
