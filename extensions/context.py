@@ -189,9 +189,6 @@ class NamingExtension(Extension):
         environment.filters["python_django_problem"] = python_django_problem
 
 
-# Requirement lines, by the option that needs them. Ranges admit the current releases
-# and stop before the next major version (for CalVer packages, before a year not yet
-# released). `python scripts/lock.py` pins them all, with hashes, in requirements/projects.lock.
 # The Django series a project can run on (the django_version question), each with its range
 # and the oldest Python it supports. 5.2 is the LTS release (security fixes until April 2028);
 # 6.1 the current feature release, which needs Python 3.12.
@@ -201,6 +198,11 @@ DJANGO_SERIES = {
 }
 DEFAULT_DJANGO = "5.2"
 LTS_SERIES = frozenset({"5.2"})
+
+# Requirement lines, by the option that needs them (Django's comes from DJANGO_SERIES).
+# Ranges admit the current releases and stop before the next major version (for CalVer
+# packages, before a year not yet released). `python scripts/lock.py` pins them all, with
+# hashes, in one universal lock per Django series (requirements/projects*.lock).
 BASE_REQUIREMENTS = [
     "djangorestframework>=3.16,<4",
     "django-cors-headers>=4.7,<5",
