@@ -7,7 +7,8 @@ one line (the release's migration beside the user's own: Django refuses to migra
 a merge migration joins them); options switched on or off, with the apps and tables the
 switch adds or leaves behind; conformance tests the release changed, which now judge the
 user's own code; variables new in `.env.example` (set or commented out) and those `.env`
-lacks; new migrations; changed requirements and locks; and copies in `.copier-kept/`,
+lacks; new migrations; a new Python or Django series (the answers ``python_version``
+and ``django_version``); changed requirements and locks; and copies in `.copier-kept/`,
 also those whose file an option has brought back. With the project's `.venv`, it also
 runs `manage.py check`. Each item says what to do, with the command. It never fails the
 update.
@@ -77,6 +78,8 @@ OPTION_APPS: dict[str, dict[bool, OptionApp | None]] = {
         False: None,
     },
 }
+# The answers that change what the project runs on: (answer, what it is called).
+RUNTIME_ANSWERS = (("python_version", "Python"), ("django_version", "Django"))
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Report:
     kept: list[str] = field(default_factory=list)
     restored: list[str] = field(default_factory=list)  # kept copies whose file is back
     checks: list[str] = field(default_factory=list)
+    runtime: list[tuple[str, str, str]] = field(default_factory=list)  # (what, from, to)
 
 
 def env_names(text: str) -> list[str]:
@@ -238,6 +242,17 @@ def changed_paths(root: Path) -> tuple[list[str], list[str]]:
     return sorted(set(changed)), sorted({*new, *rejected})
 
 
+def runtime_changes(
+    before: dict[str, object], after: dict[str, object]
+) -> list[tuple[str, str, str]]:
+    """Return the Python and Django series changed between two answer sets."""
+    changes = [
+        (what, str(before.get(name) or ""), str(after.get(name) or ""))
+        for name, what in RUNTIME_ANSWERS
+    ]
+    return [(what, old, new) for what, old, new in changes if old and new and old != new]
+
+
 def collect(root: Path, answers_file: str = ANSWERS_FILE) -> Report:
     """Inspect the project in ``root`` after an update."""
     changed, new = changed_paths(root)
@@ -254,10 +269,10 @@ def collect(root: Path, answers_file: str = ANSWERS_FILE) -> Report:
             report.restored.append(original.as_posix())
     report.migration_leaves = migration_leaves(root)
     if (root / answers_file).is_file():
-        report.switched = switched_options(
-            _answers(_committed(root, answers_file)),
-            _answers((root / answers_file).read_text(encoding="utf-8")),
-        )
+        before = _answers(_committed(root, answers_file))
+        after = _answers((root / answers_file).read_text(encoding="utf-8"))
+        report.switched = switched_options(before, after)
+        report.runtime = runtime_changes(before, after)
     report.conformance = [path for path in sorted({*changed, *new}) if path in CONFORMANCE]
     report.migrations = [path for path in new if MIGRATION.search(path)]
     report.requirements = sorted(path for path in {*changed, *new} if REQUIREMENTS.match(path))
@@ -363,6 +378,18 @@ def render(report: Report) -> str:
             report.migrations,
             "`python manage.py migrate`",
         )
+    for what, old, new in report.runtime:
+        lines.append(f"- the project moves from {what} {old} to {what} {new}")
+        if what == "Python":
+            lines.append(
+                f"  -> rebuild .venv on Python {new}: `rm -rf .venv && python{new} -m venv .venv`,"
+                " then install the lock as below"
+            )
+        else:
+            lines.append(
+                f"  -> read Django {new}'s release notes (deprecations your code may use), then"
+                " `python manage.py migrate` and `python manage.py check --deploy`"
+            )
     if report.requirements:
         lines += _section(
             "- changed requirements:",
