@@ -333,6 +333,24 @@ def _database_lines(report: Report) -> list[str]:
     return lines
 
 
+def _runtime_lines(report: Report) -> list[str]:
+    """Say what a new Python or Django series asks of the project."""
+    lines = []
+    for what, old, new in report.runtime:
+        lines.append(f"- the project moves from {what} {old} to {what} {new}")
+        if what == "Python":
+            lines.append(
+                f"  -> rebuild .venv on Python {new}: `rm -rf .venv && python{new} -m venv .venv`,"
+                " then install the lock as below"
+            )
+        else:
+            lines.append(
+                f"  -> read Django {new}'s release notes (deprecations your code may use), then"
+                " `python manage.py migrate` and `python manage.py check --deploy`"
+            )
+    return lines
+
+
 def render(report: Report) -> str:
     """Return the notice for ``report``."""
     lines = ["copier-drf: after this update"]
@@ -378,18 +396,7 @@ def render(report: Report) -> str:
             report.migrations,
             "`python manage.py migrate`",
         )
-    for what, old, new in report.runtime:
-        lines.append(f"- the project moves from {what} {old} to {what} {new}")
-        if what == "Python":
-            lines.append(
-                f"  -> rebuild .venv on Python {new}: `rm -rf .venv && python{new} -m venv .venv`,"
-                " then install the lock as below"
-            )
-        else:
-            lines.append(
-                f"  -> read Django {new}'s release notes (deprecations your code may use), then"
-                " `python manage.py migrate` and `python manage.py check --deploy`"
-            )
+    lines += _runtime_lines(report)
     if report.requirements:
         lines += _section(
             "- changed requirements:",
