@@ -10,6 +10,7 @@ from django.urls import reverse
 from apps.users.models import EMAIL_TAKEN, User
 from apps.users.services import user_create, user_update_by_staff
 from apps.users.tests.factories import UserFactory
+from apps.users.tests.images import image_upload
 from common.exceptions import ServiceError
 from common.tests.helpers import assert_form_refused
 from common.tests.races import check_misses_the_rival
@@ -41,9 +42,10 @@ def add(admin_client: Client, email: str) -> HttpResponse:
     )
 
 
-def change(admin_client: Client, user: User, **values: str) -> HttpResponse:
+def change(admin_client: Client, user: User, **values: object) -> HttpResponse:
     """Post ``user``'s change page with its stored values, but ``values``."""
-    data = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name}
+    data: dict[str, object] = {"email": user.email, "first_name": user.first_name}
+    data["last_name"] = user.last_name
     data.update({"phone_number": user.phone_number, "is_active": "on"}, **values)
     return admin_client.post(reverse("admin:users_user_change", args=[user.pk]), data)
 
@@ -129,3 +131,13 @@ def test_a_refusal_the_form_cannot_see_is_shown_as_the_services_message(
 
     assert_form_refused(response, {"__all__": [refusal.message]})
     assert not User.objects.filter(email="grace@example.com").exists()
+
+
+def test_an_avatar_the_service_refuses_is_a_form_error(admin_client: Client, user: User) -> None:
+    # A GIF named .png passes the form's image field; only the service reads the content.
+    response = change(admin_client, user, avatar=image_upload("avatar.png", image_format="GIF"))
+
+    assert response.status_code == 200
+    assert "avatar" in response.context["adminform"].form.errors
+    user.refresh_from_db()
+    assert not user.avatar
