@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import keyword
 import re
 import sys
@@ -78,6 +79,19 @@ FALLBACK_SLUG = "my_api"
 CLASH_SUFFIX = "_api"
 # Prepended to a derived slug that would start with a digit ("2fast" -> "project_2fast").
 DIGIT_PREFIX = "project_"
+# The slug names the PostgreSQL database, whose names stop at 63 bytes; the test database
+# adds "test_" and pytest-xdist "_gw12". A longer derived slug is cut at a word boundary.
+MAX_SLUG_LENGTH = 50
+# What no free-text answer may contain: control characters (newline, tab, escape, NUL) and
+# the Unicode line and paragraph separators, which end a line in Python and YAML. Every
+# file an answer lands in keeps it on one line.
+FORBIDDEN_CATEGORIES = {"Cc": "a control character", "Zl": "a line break", "Zp": "a line break"}
+# The generated project's line length (ruff's line-length in its pyproject.toml).
+LINE_LENGTH = 100
+# Characters with a meaning in Markdown's inline text, escaped where an answer lands there.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|!~&])")
+# What would open a block (list, quote, heading underline) at the start of a line.
+MARKDOWN_BLOCK_START = re.compile(r"^(\d*)([-+=>.)])")
 
 
 def slugify_python(value: str) -> str:
@@ -96,9 +110,18 @@ def slugify_python(value: str) -> str:
         return FALLBACK_SLUG
     if slug[0].isdigit():
         slug = DIGIT_PREFIX + slug
+    slug = _shorten(slug)
     if python_name_problem(slug):
         slug += CLASH_SUFFIX
     return slug if not python_name_problem(slug) else FALLBACK_SLUG
+
+
+def _shorten(slug: str) -> str:
+    """Cut ``slug`` to ``MAX_SLUG_LENGTH``, at its last underscore if one is in the second half."""
+    if len(slug) <= MAX_SLUG_LENGTH:
+        return slug
+    cut = slug[: MAX_SLUG_LENGTH + 1].rfind("_")
+    return slug[: cut if cut > MAX_SLUG_LENGTH // 2 else MAX_SLUG_LENGTH].rstrip("_")
 
 
 def python_name_problem(value: str) -> str:
@@ -126,8 +149,81 @@ def python_name_problem(value: str) -> str:
             value in RESERVED_NAMES,
             f"'{value}' would shadow the '{value}' package; choose another name.",
         ),
+        (
+            len(value) > MAX_SLUG_LENGTH,
+            f"'{value}' is {len(value)} characters long; at most {MAX_SLUG_LENGTH} fit, as it "
+            "also names the PostgreSQL database (63 bytes at most, with the test database's "
+            "prefix).",
+        ),
     )
     return next((message for failed, message in checks if failed), "")
+
+
+def text_problem(value: str, question: str = "The answer") -> str:
+    """Return why ``value`` cannot be written into the project's files, or "" if it can."""
+    for position, character in enumerate(value, start=1):
+        if kind := FORBIDDEN_CATEGORIES.get(unicodedata.category(character)):
+            return (
+                f"{question} must fit on one line of text: character {position} is {kind} "
+                f"({character!r}); remove it."
+            )
+    return ""
+
+
+def py_str(value: str, column: int = 0) -> str:
+    """Return ``value`` as a Python string literal, formatted as ruff format would leave it.
+
+    Double quotes, unless the text holds more of them than single quotes (ruff's rule);
+    characters Python does not print (right-to-left marks, no-break spaces) are escaped,
+    so the source shows them and ruff's bidirectional-text rule stays quiet. A literal that
+    would pass the project's line length from ``column`` on becomes a parenthesized
+    implicit concatenation, one piece per line, cut after a space where there is one.
+    """
+    quote = "'" if value.count('"') > value.count("'") else '"'
+    escaped = "".join(
+        f"\\{character}"
+        if character in {"\\", quote}
+        else character
+        if character.isprintable()
+        else repr(character)[1:-1]
+        for character in value
+    )
+    if column + len(escaped) + 2 <= LINE_LENGTH:
+        return f"{quote}{escaped}{quote}"
+    width = LINE_LENGTH - 6  # four spaces of indentation and two quotes
+    pieces = [""]
+    for word in re.findall(r"[^ ]* *", escaped)[:-1]:
+        # An escape sequence is one unit: a piece never ends inside one.
+        units = re.findall(r"\\(?:x..|u....|U........|.)|.", word) if len(word) > width else [word]
+        for unit in units:
+            if pieces[-1] and len(pieces[-1] + unit) > width:
+                pieces.append("")
+            pieces[-1] += unit
+    lines = "".join(f"    {quote}{piece}{quote}\n" for piece in pieces)
+    return f"(\n{lines})"
+
+
+def toml_str(value: str) -> str:
+    """Return ``value`` as a TOML basic string, what Python does not print escaped."""
+    return "".join(
+        character if character.isprintable() else json.dumps(character)[1:-1]
+        for character in json.dumps(value, ensure_ascii=False)
+    )
+
+
+def md_text(value: str) -> str:
+    """Return ``value`` as Markdown inline text that shows every character as typed.
+
+    What Python does not print (a right-to-left mark) becomes a character reference, so
+    the Markdown source shows it and a renderer still draws it.
+    """
+    inline = "".join(
+        MARKDOWN_SPECIALS.sub(r"\\\1", character)
+        if character.isprintable()
+        else f"&#x{ord(character):x};"
+        for character in value.strip()  # spaces around it would make a code block
+    )
+    return MARKDOWN_BLOCK_START.sub(r"\1\\\2", inline)
 
 
 def closest_to_running_python(versions: list[str], running: tuple[int, int] | None = None) -> str:
@@ -149,6 +245,8 @@ def closest_to_running_python(versions: list[str], running: tuple[int, int] | No
 
 def email_problem(value: str) -> str:
     """Return why ``value`` is not a usable e-mail address, or "" if it is."""
+    if problem := text_problem(value, "The e-mail address"):
+        return problem
     if EMAIL_PATTERN.match(value.strip()):
         return ""
     return f"'{value}' is not a valid e-mail address (expected something like name@example.com)."
@@ -164,6 +262,10 @@ class NamingExtension(Extension):
         environment.filters["python_name_problem"] = python_name_problem
         environment.filters["email_problem"] = email_problem
         environment.filters["closest_to_running_python"] = closest_to_running_python
+        environment.filters["text_problem"] = text_problem
+        environment.filters["py_str"] = py_str
+        environment.filters["toml_str"] = toml_str
+        environment.filters["md_text"] = md_text
 
 
 # Requirement lines, by the option that needs them. Ranges admit the current releases
