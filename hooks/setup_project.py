@@ -202,7 +202,7 @@ def step_venv() -> str:
         except StepError as error:
             if not existed:  # pip starts from a fresh .venv; one the user had is kept
                 shutil.rmtree(".venv", ignore_errors=True)
-            last = next(iter(error.output.strip().splitlines()[-1:]), "no output")
+            last = next(iter(error.output.strip().splitlines()[-1:]), "no output").strip()
             how = f"pip, as uv failed ({error}: {last[:200]})"
         else:
             commands = []

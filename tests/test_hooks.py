@@ -606,7 +606,7 @@ def test_uv_failing_at_any_step_hands_the_whole_step_to_pip(
     assert len(_uv_calls(project)) == ["venv", "install", "check"].index(failing) + 1
     assert re.fullmatch(
         r"pip, as uv failed \(`\S+/uv (venv|pip install|pip check) [^`]*` exited with code 2: "
-        r"  Caused by: invalid peer certificate: UnknownIssuer\); "
+        r"Caused by: invalid peer certificate: UnknownIssuer\); "
         rf"Python {RUNNING}; requirements/development\.lock",
         status,
     ), status
