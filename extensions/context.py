@@ -293,9 +293,12 @@ OPTION_REQUIREMENTS = {
 PRODUCTION_REQUIREMENTS = ["gunicorn>=23,<28"]
 DEVELOPMENT_REQUIREMENTS = [
     "django-debug-toolbar>=6,<9",
+    # pre-commit runs it and pre-commit-hooks' checks from .venv: commits need no network.
+    "django-upgrade>=1.25,<2",
     "factory-boy>=3.3,<4",
     "Faker>=30,<41",
     "pre-commit>=4,<5",
+    "pre-commit-hooks>=6,<7",
     # From 8.4: --disable-plugin-autoload (pyproject.toml). Below 9.2: pytest 9.2 breaks
     # pytest-xdist's --dist loadgroup (groups spread over workers).
     "pytest>=8.4,<9.2",
