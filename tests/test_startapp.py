@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -30,9 +31,9 @@ def test_startapp_writes_a_registered_routed_conforming_app(tmp_path: Path) -> N
     run_in(project, "-m", "ruff", "format", "--check", "--no-cache", ".")
     collected = run_in(project, "-m", "pytest", "--collect-only", "-q", "apps/invoices").stdout
     assert collected.count("apps/invoices/tests/") >= 12, collected
+    # run_in fails the test on a failing suite; the summary shows nothing was skipped.
     suite = run_in(project, "-m", "pytest", "-p", "no:cacheprovider", "-q", timeout=1800)
-    assert " passed" in suite.stdout
-    assert " failed" not in suite.stdout
+    assert re.search(r"^\d+ passed in ", suite.stdout.splitlines()[-1]), suite.stdout[-2000:]
 
 
 def test_startapp_refuses_an_existing_app_and_a_bad_name(tmp_path: Path) -> None:
