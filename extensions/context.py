@@ -479,14 +479,16 @@ def project_locks(
     """Return the texts of requirements/development.lock and production.lock."""
     entries = parse_lock(PROJECTS_LOCK.read_text(encoding="utf-8"))
     base_file = {"requirements/base.txt": list(base)}
+    production_file = {"requirements/production.txt": PRODUCTION_REQUIREMENTS}
     development_lock = prune_lock(
         entries,
-        _roots({**base_file, "requirements/development.txt": list(development)}),
+        # development.txt includes production.txt: production settings run locally too.
+        _roots({**base_file, **production_file, "requirements/development.txt": list(development)}),
         python_version=python_version,
     )
     production_lock = prune_lock(
         entries,
-        _roots({**base_file, "requirements/production.txt": PRODUCTION_REQUIREMENTS}),
+        _roots({**base_file, **production_file}),
         python_version=python_version,
         constraint=(
             "requirements/development.lock",

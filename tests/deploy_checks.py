@@ -236,6 +236,11 @@ def check_compose(project: Path) -> None:
     web = services["web"]
     assert "runserver 0.0.0.0:8000" in str(web["command"]), "compose: web should listen on 0.0.0.0"
     assert any(str(port).endswith(":8000") for port in web["ports"]), "compose: publish web's 8000"
+    # Published on the loopback only, on host ports a local PostgreSQL or Redis does not use.
+    published = {name: service.get("ports", []) for name, service in compose["services"].items()}
+    assert published["db"] == ["127.0.0.1:${POSTGRES_PORT:-15432}:5432"], published["db"]
+    assert published["redis"] == ["127.0.0.1:${REDIS_PORT:-16379}:6379"], published["redis"]
+    assert all(port.startswith("127.0.0.1:") for ports in published.values() for port in ports)
     for name in expected & {"worker", "beat"}:
         command = str(services[name]["command"])
         assert command.startswith(f"celery -A config {name}"), f"compose: {name} runs {command}"
