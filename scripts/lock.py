@@ -11,7 +11,10 @@ It writes, under requirements/:
   and later on every platform. Each rendered project gets the part of it that its options
   need (``ContextUpdater`` prunes it along the ``# via`` annotations);
 - ``projects-constraints.txt``: the same pins without hashes, which requirements-test.txt
-  uses as constraints so that the template's tests run the versions projects get.
+  uses as constraints so that the template's tests run the versions projects get;
+- ``projects-markers.json``: for a package several parents require, the marker each one
+  needs it under, so that a project keeping some of them gets the marker its own
+  ``make lock`` writes (a network run of uv per parent).
 
 Without ``--upgrade``, uv keeps the pins already in ``projects.lock`` where they still fit.
 """
@@ -19,6 +22,7 @@ Without ``--upgrade``, uv keeps the pins already in ``projects.lock`` where they
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +33,14 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extensions.context import PROJECTS_LOCK, LockEntry, all_requirements, parse_lock  # noqa: E402
+from extensions.context import (  # noqa: E402
+    MARKERS,
+    PROJECTS_LOCK,
+    LockEntry,
+    _name,
+    all_requirements,
+    parse_lock,
+)
 
 FOLDER = PROJECTS_LOCK.parent
 INPUT = FOLDER / "projects.in"
@@ -78,7 +89,57 @@ def problems() -> list[str]:
         entries,
     ):
         found.append(f"{CONSTRAINTS.name} differs from {PROJECTS_LOCK.name}")
+    if not MARKERS.is_file():
+        found.append(f"{MARKERS.name} is missing")
     return found
+
+
+def _pin(entry: LockEntry) -> str:
+    """Return ``name==version`` of a lock entry, without marker or hashes."""
+    return entry.pin[0].removesuffix("\\").partition(";")[0].strip()
+
+
+def closure_markers(uv: str, requirement: str) -> dict[str, str]:
+    """Return the marker of each package in the universal lock of ``requirement`` alone."""
+    options = ["--quiet", "--universal", "--no-header", "--no-annotate"]
+    options += ["--python-version", OLDEST_PYTHON, "-c", str(CONSTRAINTS)]
+    done = subprocess.run(  # noqa: S603 (a fixed command)
+        [uv, "pip", "compile", *options, "-"],
+        input=requirement + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    pins = [line.partition(";") for line in done.stdout.splitlines() if "==" in line]
+    return {_name(pin.split("==")[0]): marker.strip() for pin, _, marker in pins}
+
+
+def markers_text(uv: str, entries: list[LockEntry]) -> str:
+    """Return, for each package several parents need, the marker each parent needs it under.
+
+    uv writes a package's marker once, for all its parents together; a project that keeps
+    only some of them needs the marker of those (typing-extensions: anyio needs it always,
+    psycopg only before Python 3.13). Each parent is compiled alone, with its extras, at its
+    pin: the package's marker there ("" for always) is what that parent brings.
+    """
+    shared = [entry for entry in entries if len(entry.parents) > 1]
+    extras = {_name(line): line.partition("[")[2].partition("]")[0] for line in all_requirements()}
+    pins = {entry.name: _pin(entry) for entry in entries}
+    closures: dict[str, dict[str, str]] = {}
+    for parent in sorted({parent for entry in shared for parent in entry.parents}):
+        if parent in pins:
+            name, version = pins[parent].split("==")
+            extra = f"[{extras[parent]}]" if extras.get(parent) else ""
+            closures[parent] = closure_markers(uv, f"{name}{extra}=={version}")
+    found = {}
+    for entry in shared:
+        by_parent = {
+            parent: closures[parent].get(entry.name) for parent in entry.parents if parent in pins
+        }
+        if len(set(by_parent.values())) > 1:
+            found[entry.name] = by_parent
+    return json.dumps(found, indent=2, sort_keys=True) + "\n"
 
 
 def lock(*, upgrade: bool) -> None:
@@ -106,6 +167,7 @@ def lock(*, upgrade: bool) -> None:
     subprocess.run(command, cwd=ROOT, check=True)  # noqa: S603 (a fixed command)
     entries = parse_lock(PROJECTS_LOCK.read_text(encoding="utf-8"))
     CONSTRAINTS.write_text(constraints_text(entries), encoding="utf-8")
+    MARKERS.write_text(markers_text(find_uv_bin(), entries), encoding="utf-8")
 
 
 def main() -> int:
