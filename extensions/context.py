@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import keyword
 import re
 import sys
@@ -78,6 +79,19 @@ FALLBACK_SLUG = "my_api"
 CLASH_SUFFIX = "_api"
 # Prepended to a derived slug that would start with a digit ("2fast" -> "project_2fast").
 DIGIT_PREFIX = "project_"
+# The slug names the PostgreSQL database, whose names stop at 63 bytes; the test database
+# adds "test_" and pytest-xdist "_gw12". A longer derived slug is cut at a word boundary.
+MAX_SLUG_LENGTH = 50
+# What no free-text answer may contain: control characters (newline, tab, escape, NUL) and
+# the Unicode line and paragraph separators, which end a line in Python and YAML. Every
+# file an answer lands in keeps it on one line.
+FORBIDDEN_CATEGORIES = {"Cc": "a control character", "Zl": "a line break", "Zp": "a line break"}
+# The generated project's line length (ruff's line-length in its pyproject.toml).
+LINE_LENGTH = 100
+# Characters with a meaning in Markdown's inline text, escaped where an answer lands there.
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|!~&])")
+# What would open a block (list, quote, heading underline) at the start of a line.
+MARKDOWN_BLOCK_START = re.compile(r"^(\d*)([-+=>.)])")
 
 
 def slugify_python(value: str) -> str:
@@ -96,9 +110,18 @@ def slugify_python(value: str) -> str:
         return FALLBACK_SLUG
     if slug[0].isdigit():
         slug = DIGIT_PREFIX + slug
+    slug = _shorten(slug)
     if python_name_problem(slug):
         slug += CLASH_SUFFIX
     return slug if not python_name_problem(slug) else FALLBACK_SLUG
+
+
+def _shorten(slug: str) -> str:
+    """Cut ``slug`` to ``MAX_SLUG_LENGTH``, at its last underscore if one is in the second half."""
+    if len(slug) <= MAX_SLUG_LENGTH:
+        return slug
+    cut = slug[: MAX_SLUG_LENGTH + 1].rfind("_")
+    return slug[: cut if cut > MAX_SLUG_LENGTH // 2 else MAX_SLUG_LENGTH].rstrip("_")
 
 
 def python_name_problem(value: str) -> str:
@@ -126,8 +149,81 @@ def python_name_problem(value: str) -> str:
             value in RESERVED_NAMES,
             f"'{value}' would shadow the '{value}' package; choose another name.",
         ),
+        (
+            len(value) > MAX_SLUG_LENGTH,
+            f"'{value}' is {len(value)} characters long; at most {MAX_SLUG_LENGTH} fit, as it "
+            "also names the PostgreSQL database (63 bytes at most, with the test database's "
+            "prefix).",
+        ),
     )
     return next((message for failed, message in checks if failed), "")
+
+
+def text_problem(value: str, question: str = "The answer") -> str:
+    """Return why ``value`` cannot be written into the project's files, or "" if it can."""
+    for position, character in enumerate(value, start=1):
+        if kind := FORBIDDEN_CATEGORIES.get(unicodedata.category(character)):
+            return (
+                f"{question} must fit on one line of text: character {position} is {kind} "
+                f"({character!r}); remove it."
+            )
+    return ""
+
+
+def py_str(value: str, column: int = 0) -> str:
+    """Return ``value`` as a Python string literal, formatted as ruff format would leave it.
+
+    Double quotes, unless the text holds more of them than single quotes (ruff's rule);
+    characters Python does not print (right-to-left marks, no-break spaces) are escaped,
+    so the source shows them and ruff's bidirectional-text rule stays quiet. A literal that
+    would pass the project's line length from ``column`` on becomes a parenthesized
+    implicit concatenation, one piece per line, cut after a space where there is one.
+    """
+    quote = "'" if value.count('"') > value.count("'") else '"'
+    escaped = "".join(
+        f"\\{character}"
+        if character in {"\\", quote}
+        else character
+        if character.isprintable()
+        else repr(character)[1:-1]
+        for character in value
+    )
+    if column + len(escaped) + 2 <= LINE_LENGTH:
+        return f"{quote}{escaped}{quote}"
+    width = LINE_LENGTH - 6  # four spaces of indentation and two quotes
+    pieces = [""]
+    for word in re.findall(r"[^ ]* *", escaped)[:-1]:
+        # An escape sequence is one unit: a piece never ends inside one.
+        units = re.findall(r"\\(?:x..|u....|U........|.)|.", word) if len(word) > width else [word]
+        for unit in units:
+            if pieces[-1] and len(pieces[-1] + unit) > width:
+                pieces.append("")
+            pieces[-1] += unit
+    lines = "".join(f"    {quote}{piece}{quote}\n" for piece in pieces)
+    return f"(\n{lines})"
+
+
+def toml_str(value: str) -> str:
+    """Return ``value`` as a TOML basic string, what Python does not print escaped."""
+    return "".join(
+        character if character.isprintable() else json.dumps(character)[1:-1]
+        for character in json.dumps(value, ensure_ascii=False)
+    )
+
+
+def md_text(value: str) -> str:
+    """Return ``value`` as Markdown inline text that shows every character as typed.
+
+    What Python does not print (a right-to-left mark) becomes a character reference, so
+    the Markdown source shows it and a renderer still draws it.
+    """
+    inline = "".join(
+        MARKDOWN_SPECIALS.sub(r"\\\1", character)
+        if character.isprintable()
+        else f"&#x{ord(character):x};"
+        for character in value.strip()  # spaces around it would make a code block
+    )
+    return MARKDOWN_BLOCK_START.sub(r"\1\\\2", inline)
 
 
 def closest_to_running_python(versions: list[str], running: tuple[int, int] | None = None) -> str:
@@ -170,6 +266,8 @@ def python_django_problem(python_version: str, django_version: str) -> str:
 
 def email_problem(value: str) -> str:
     """Return why ``value`` is not a usable e-mail address, or "" if it is."""
+    if problem := text_problem(value, "The e-mail address"):
+        return problem
     if EMAIL_PATTERN.match(value.strip()):
         return ""
     return f"'{value}' is not a valid e-mail address (expected something like name@example.com)."
@@ -187,6 +285,10 @@ class NamingExtension(Extension):
         environment.filters["closest_to_running_python"] = closest_to_running_python
         environment.filters["pythons_for_django"] = pythons_for_django
         environment.filters["python_django_problem"] = python_django_problem
+        environment.filters["text_problem"] = text_problem
+        environment.filters["py_str"] = py_str
+        environment.filters["toml_str"] = toml_str
+        environment.filters["md_text"] = md_text
 
 
 # The Django series a project can run on (the django_version question), each with its range
@@ -224,9 +326,12 @@ OPTION_REQUIREMENTS = {
 PRODUCTION_REQUIREMENTS = ["gunicorn>=23,<28"]
 DEVELOPMENT_REQUIREMENTS = [
     "django-debug-toolbar>=6,<9",
+    # pre-commit runs it and pre-commit-hooks' checks from .venv: commits need no network.
+    "django-upgrade>=1.25,<2",
     "factory-boy>=3.3,<4",
     "Faker>=30,<41",
     "pre-commit>=4,<5",
+    "pre-commit-hooks>=6,<7",
     # From 8.4: --disable-plugin-autoload (pyproject.toml). Below 9.2: pytest 9.2 breaks
     # pytest-xdist's --dist loadgroup (groups spread over workers).
     "pytest>=8.4,<9.2",
@@ -258,6 +363,10 @@ PROJECTS_LOCKS = {
     "6.1": REQUIREMENTS_FOLDER / "projects-django6.1.lock",
 }
 PROJECTS_LOCK = PROJECTS_LOCKS[DEFAULT_DJANGO]
+# For each package of those locks several parents require: the environment marker under
+# which each parent needs it ("" for always), written by scripts/lock.py. The series' locks
+# differ only in Django, so one file serves both.
+MARKERS = REQUIREMENTS_FOLDER / "projects-markers.json"
 LOCK_HEADER = """\
 # This file was autogenerated by uv via the following command:
 #    make lock
@@ -370,6 +479,7 @@ def prune_lock(
     python_version: str = "3.11",
     constraint: tuple[str, set[str]] | None = None,
     lock_name: str = PROJECTS_LOCK.name,
+    markers: dict[str, dict[str, str | None]] | None = None,
 ) -> str:
     """Return the lock of ``roots`` (requirement name -> the file that asks for it).
 
@@ -378,6 +488,8 @@ def prune_lock(
     with any extra the template uses; each package is always asked for with the same
     extras, so a parent's children are the ones its requirement brings. ``constraint``
     names a constraints file and the packages it pins, as ``uv pip compile -c`` notes them.
+    ``markers`` (see ``MARKERS``) gives the marker of a package kept for some of its parents
+    only, as uv writes it when it resolves the project alone.
     """
     missing = set(roots) - {entry.name for entry in entries}
     if missing:
@@ -400,14 +512,37 @@ def prune_lock(
         marker = entry.pin[0].removesuffix("\\").partition(";")[2]
         if entry.name not in needed or not marker_possible(marker, python_version):
             continue
+        by_parent = None if entry.name in roots else (markers or {}).get(entry.name)
+        pin = _marked_pin(entry, needed, by_parent)
         parents = [f"-c {constraint_file}"] if entry.name in constrained else []
         parents += [f"-r {roots[entry.name]}"] if entry.name in roots else []
         parents += sorted(p for p in entry.parents if p in needed)
         via = [f"    # via {parents[0]}"] if len(parents) == 1 else ["    # via"]
         if len(parents) > 1:
             via += [f"    #   {parent}" for parent in parents]
-        blocks.append("\n".join([*entry.pin, *via]) + "\n")
+        blocks.append("\n".join([*pin, *via]) + "\n")
     return "".join(blocks)
+
+
+def _marked_pin(
+    entry: LockEntry, needed: set[str], by_parent: dict[str, str | None] | None
+) -> list[str]:
+    """Return the entry's lines, its marker the one its kept parents need it under.
+
+    Unchanged where every parent is kept, where a kept parent's marker is unknown, or where
+    the kept parents disagree (uv would combine their markers; the lock's marker covers them).
+    """
+    kept = (
+        {by_parent.get(parent) for parent in entry.parents if parent in needed}
+        if by_parent
+        else set()
+    )
+    if not by_parent or len(kept) != 1 or None in kept or set(entry.parents) <= needed:
+        return entry.pin
+    (marker,) = kept
+    name_version = entry.pin[0].removesuffix("\\").partition(";")[0].strip()
+    first = f"{name_version} ; {marker} \\" if marker else f"{name_version} \\"
+    return [first, *entry.pin[1:]]
 
 
 def _roots(files: dict[str, list[str]]) -> dict[str, str]:
@@ -423,22 +558,27 @@ def project_locks(
     """Return the texts of requirements/development.lock and production.lock."""
     lock = PROJECTS_LOCKS[django_version]
     entries = parse_lock(lock.read_text(encoding="utf-8"))
+    markers = json.loads(MARKERS.read_text(encoding="utf-8")) if MARKERS.is_file() else {}
     base_file = {"requirements/base.txt": list(base)}
+    production_file = {"requirements/production.txt": PRODUCTION_REQUIREMENTS}
     development_lock = prune_lock(
         entries,
-        _roots({**base_file, "requirements/development.txt": list(development)}),
+        # development.txt includes production.txt: production settings run locally too.
+        _roots({**base_file, **production_file, "requirements/development.txt": list(development)}),
         python_version=python_version,
         lock_name=lock.name,
+        markers=markers,
     )
     production_lock = prune_lock(
         entries,
-        _roots({**base_file, "requirements/production.txt": PRODUCTION_REQUIREMENTS}),
+        _roots({**base_file, **production_file}),
         python_version=python_version,
         constraint=(
             "requirements/development.lock",
             {entry.name for entry in parse_lock(development_lock)},
         ),
         lock_name=lock.name,
+        markers=markers,
     )
     return development_lock, production_lock
 

@@ -4,10 +4,14 @@ Copier runs this after ``copier copy`` (never on update) in the new project, wit
 Python; it needs only the standard library. ``.venv`` gets the project's Python if the machine
 has it (else the running one) and the hash-checked ``requirements/development.lock``, installed
 by uv from PATH, else by the uv the lock pins (installed once into the user's cache), else by
-pip. A Python older than the project's gets the ranges of ``requirements/development.txt``.
-An existing ``.env`` or ``.venv`` is kept. A failing step stops the others and prints the
-commands that finish the setup by hand; the exit status is then 1, or 0 under Copier, which
-deletes a new project when a task fails. By hand, from the project: ``python setup_project.py``.
+pip; where uv fails at any step (a TLS certificate pip is configured with and uv is not),
+pip does the step again. A Python older than the project's gets the ranges of
+``requirements/development.txt``. An existing ``.env`` or ``.venv`` is kept. A failing step
+stops the others and prints the commands that finish the setup by hand. The last line says
+how it went. The exit status is then 1, except under a Copier that deletes a new project
+when a task fails (``--copier-cleanup=true``, which copier.yml passes unless the user gave
+``--no-cleanup``): there it is 0, and the project stays. By hand, from the project:
+``python setup_project.py``.
 """
 
 from __future__ import annotations
@@ -190,6 +194,20 @@ def pip_install(requirement: str, folder: Path) -> None:
             Path(scratch, "target").replace(folder)
 
 
+def uv_commands(uv: str, python: str, commands: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """Return pip's ``commands`` as uv runs them."""
+    # uv is given the Python, else it may download one; --seed adds pip to .venv.
+    create = (uv, "venv", "--quiet", "--seed", "--python", python, ".venv")
+    # uv pip takes pip's options. pip compiles the bytecode as it installs, uv only when
+    # asked: else every run where Python may not write it (PYTHONDONTWRITEBYTECODE, as CI
+    # and containers often set) compiles the whole of Django, DRF and Hypothesis again.
+    compiled = {"install": ("--compile-bytecode",)}
+    return [create] + [
+        (uv, "pip", action, "--python", PYTHON, *options, *compiled.get(action, ()))
+        for _python, _m, _pip, action, *options in commands[1:]
+    ]
+
+
 def step_venv() -> str:
     """Create ``.venv`` unless it exists, install the development requirements, check them."""
     path, _command, requirements, _warning = choose_python()
@@ -198,16 +216,17 @@ def step_venv() -> str:
         raise StepError(f".venv has no {PYTHON}; it is left as it is: remove or repair it", manual)
     commands = pip_commands(path, requirements)
     uv, how = find_uv()
-    if uv:  # uv is given the Python, else it may download one; --seed adds pip to .venv
-        create = (uv, "venv", "--quiet", "--seed", "--python", path, ".venv")
-        # uv pip takes pip's options. pip compiles the bytecode as it installs, uv only when
-        # asked: else every run where Python may not write it (PYTHONDONTWRITEBYTECODE, as CI
-        # and containers often set) compiles the whole of Django, DRF and Hypothesis again.
-        compiled = {"install": ("--compile-bytecode",)}
-        commands = [create] + [
-            (uv, "pip", action, "--python", PYTHON, *options, *compiled.get(action, ()))
-            for _python, _m, _pip, action, *options in commands[1:]
-        ]
+    if uv:
+        try:
+            for index, command in enumerate(uv_commands(uv, path, commands)[existed:]):
+                run(*command, todo=manual[index:])
+        except StepError as error:
+            if not existed:  # pip starts from a fresh .venv; one the user had is kept
+                shutil.rmtree(".venv", ignore_errors=True)
+            last = next(iter(error.output.strip().splitlines()[-1:]), "no output").strip()
+            how = f"pip, as uv failed ({error}: {last[:200]})"
+        else:
+            commands = []
     for index, command in enumerate(commands[existed:]):
         run(*command, todo=manual[index:])
     python = "reused .venv" if existed else f"Python {query(PYTHON, '-c', VERSION)}"
@@ -242,8 +261,14 @@ def say(*lines: str, end: str = "\n", err: bool = False) -> None:
     print(*lines, sep="\n", end=end, file=sys.stderr if err else sys.stdout, flush=True)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the steps in the current directory; return the exit status."""
+    argv = sys.argv[1:] if argv is None else argv
+    # Copier deletes a project it creates when a task exits with another status than 0.
+    copier_deletes = bool(os.environ.get("COPIER_OPERATION")) and (
+        "--copier-cleanup=false" not in argv
+    )
+    started_all = time.perf_counter()
     for name, (title, step) in STEPS.items():
         streamed = name == "test"  # the suite's output goes to the terminal as it comes
         say(f"{PREFIX} {title}" + (f": {shlex.join(TEST)}\n" if streamed else " ... "), end="")
@@ -252,18 +277,26 @@ def main() -> int:
             status = step() or ""
         except (StepError, OSError) as error:
             say(f"{PREFIX} {title} ... failed" if streamed else "failed")
-            report(name, error)
-            # Copier gives its tasks COPIER_OPERATION, and deletes a new project if one fails.
-            return 0 if os.environ.get("COPIER_OPERATION") else 1
+            report(name, error, copier_deletes=copier_deletes)
+            status = 0 if copier_deletes else 1
+            say(
+                f"{PREFIX} SETUP FAILED at step '{name}': {Path.cwd()} is kept; finish it "
+                f"with the commands above (exit status {status})."
+            )
+            return status
         if not status.startswith("skipped"):
             status = f"done ({time.perf_counter() - started:.1f} s{status and '; ' + status})"
         say(f"{PREFIX} {title} ... {status}" if streamed else status)
     if warning := choose_python()[3]:
         say(*(f"{PREFIX} {line}" for line in warning.splitlines()), err=True)
+    say(
+        f"{PREFIX} SETUP COMPLETE in {time.perf_counter() - started_all:.0f} s: {Path.cwd()} is "
+        f"ready. Run it: {PYTHON} manage.py runserver (API docs at /api/docs/)"
+    )
     return 0
 
 
-def report(step: str, error: StepError | OSError) -> None:
+def report(step: str, error: StepError | OSError, *, copier_deletes: bool = False) -> None:
     """Tell which step failed and how, and the commands that finish the setup by hand."""
     if isinstance(error, OSError):  # a file that could not be read or written
         error = StepError(str(error), manual_commands(step))
@@ -272,8 +305,11 @@ def report(step: str, error: StepError | OSError) -> None:
             f"{PREFIX} The last lines of its output:", *(f"    | {line}" for line in tail), err=True
         )
     kept = "All the generated files are still in place"
-    if os.environ.get("COPIER_OPERATION"):
-        kept += " (Copier would delete them if this task did not exit with 0)"
+    if copier_deletes:
+        kept += (
+            " (Copier would delete them if this task did not exit with 0; "
+            "`copier copy --no-cleanup` keeps them and exits with 1)"
+        )
     later = list(STEPS)[list(STEPS).index(step) + 1 :]
     commands = [f"cd {shlex.quote(str(Path.cwd()))}", *error.todo]
     commands += [command for name in later for command in manual_commands(name)]

@@ -16,6 +16,9 @@ lock holds one version of a package per marker, so each series has its own):
 - ``projects-constraints.txt``: the pins of ``projects.lock`` without hashes, which
   requirements-test.txt uses as constraints so that the template's tests run the versions
   projects get. (The matrix installs each series' lock itself, hashes checked.)
+- ``projects-markers.json``: for a package several parents require, the marker each one
+  needs it under, so that a project keeping some of them gets the marker its own
+  ``make lock`` writes (a network run of uv per parent).
 
 Without ``--upgrade``, uv keeps the pins already in ``projects.lock`` where they still fit.
 """
@@ -23,6 +26,7 @@ Without ``--upgrade``, uv keeps the pins already in ``projects.lock`` where they
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -37,8 +41,10 @@ sys.path.insert(0, str(ROOT))
 from extensions.context import (  # noqa: E402
     DEFAULT_DJANGO,
     DJANGO_SERIES,
+    MARKERS,
     PROJECTS_LOCKS,
     LockEntry,
+    _name,
     all_requirements,
     parse_lock,
 )
@@ -77,6 +83,8 @@ def problems() -> list[str]:
         entries,
     ):
         found.append(f"{CONSTRAINTS.name} differs from {PROJECTS_LOCKS[DEFAULT_DJANGO].name}")
+    if not MARKERS.is_file():
+        found.append(f"{MARKERS.name} is missing")
     return found
 
 
@@ -102,6 +110,55 @@ def series_problems(series: str) -> list[str]:
         if not versions or not all(requirement.specifier.contains(v) for v in versions):
             found.append(f"{lock_file.name} does not satisfy {line} (pins {versions})")
     return found
+
+
+def _pin(entry: LockEntry) -> str:
+    """Return ``name==version`` of a lock entry, without marker or hashes."""
+    return entry.pin[0].removesuffix("\\").partition(";")[0].strip()
+
+
+def closure_markers(uv: str, requirement: str) -> dict[str, str]:
+    """Return the marker of each package in the universal lock of ``requirement`` alone."""
+    options = ["--quiet", "--universal", "--no-header", "--no-annotate"]
+    oldest_python = DJANGO_SERIES[DEFAULT_DJANGO][1]
+    options += ["--python-version", oldest_python, "-c", str(CONSTRAINTS)]
+    done = subprocess.run(  # noqa: S603 (a fixed command)
+        [uv, "pip", "compile", *options, "-"],
+        input=requirement + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    pins = [line.partition(";") for line in done.stdout.splitlines() if "==" in line]
+    return {_name(pin.split("==")[0]): marker.strip() for pin, _, marker in pins}
+
+
+def markers_text(uv: str, entries: list[LockEntry]) -> str:
+    """Return, for each package several parents need, the marker each parent needs it under.
+
+    uv writes a package's marker once, for all its parents together; a project that keeps
+    only some of them needs the marker of those (typing-extensions: anyio needs it always,
+    psycopg only before Python 3.13). Each parent is compiled alone, with its extras, at its
+    pin: the package's marker there ("" for always) is what that parent brings.
+    """
+    shared = [entry for entry in entries if len(entry.parents) > 1]
+    extras = {_name(line): line.partition("[")[2].partition("]")[0] for line in all_requirements()}
+    pins = {entry.name: _pin(entry) for entry in entries}
+    closures: dict[str, dict[str, str]] = {}
+    for parent in sorted({parent for entry in shared for parent in entry.parents}):
+        if parent in pins:
+            name, version = pins[parent].split("==")
+            extra = f"[{extras[parent]}]" if extras.get(parent) else ""
+            closures[parent] = closure_markers(uv, f"{name}{extra}=={version}")
+    found = {}
+    for entry in shared:
+        by_parent = {
+            parent: closures[parent].get(entry.name) for parent in entry.parents if parent in pins
+        }
+        if len(set(by_parent.values())) > 1:
+            found[entry.name] = by_parent
+    return json.dumps(found, indent=2, sort_keys=True) + "\n"
 
 
 def lock(*, upgrade: bool) -> None:
@@ -135,6 +192,7 @@ def lock(*, upgrade: bool) -> None:
         subprocess.run(command, cwd=ROOT, check=True)  # noqa: S603 (a fixed command)
     entries = parse_lock(PROJECTS_LOCKS[DEFAULT_DJANGO].read_text(encoding="utf-8"))
     CONSTRAINTS.write_text(constraints_text(entries), encoding="utf-8")
+    MARKERS.write_text(markers_text(find_uv_bin(), entries), encoding="utf-8")
 
 
 def main() -> int:

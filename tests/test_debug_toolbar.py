@@ -29,6 +29,7 @@ print(json.dumps({
     "installed": apps.is_installed("debug_toolbar"),
     "url": url,
     "shown": "djDebug" in page.content.decode(),
+    "collapsed": 'data-default-show="false"' in page.content.decode(),
 }))
 """
 
@@ -46,12 +47,13 @@ def project(render: Callable[..., Path]) -> Path:
 
 @pytest.mark.xdist_group("default")
 def test_development_shows_the_toolbar(project: Path) -> None:
-    """Development settings install the toolbar, route it, and show it to 127.0.0.1."""
+    """Development settings install the toolbar, route it, and show it to 127.0.0.1, collapsed."""
     env = project_env(DJANGO_SETTINGS_MODULE="config.settings.development")
     assert _probe(project, env) == {
         "installed": True,
         "url": "/__debug__/render_panel/",
         "shown": True,
+        "collapsed": True,
     }
 
 
@@ -77,4 +79,9 @@ def test_other_settings_have_no_toolbar(
         env = production_env(tmp_path / "db.sqlite3", DJANGO_ALLOWED_HOSTS="localhost")
     else:
         env = project_env(DJANGO_SETTINGS_MODULE="config.settings.testing")
-    assert _probe(project, env) == {"installed": False, "url": None, "shown": False}
+    assert _probe(project, env) == {
+        "installed": False,
+        "url": None,
+        "shown": False,
+        "collapsed": False,
+    }

@@ -186,6 +186,9 @@ def offline_pip(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIP_RETRIES", "0")
 
 
+LAST_LINE_END = "{project} is kept; finish it with the commands above (exit status 1).\n"
+
+
 def _rerun_commands(err: str) -> list[str]:
     """Return the commands a failure report lists, after its cd."""
     return [line.strip() for line in err.split("by hand, run:\n", 1)[1].splitlines()][1:]
@@ -216,6 +219,8 @@ def test_setup_runs_every_step_and_a_second_run_keeps_what_exists(
         rf"Applying database migrations \.\.\. {timed}\)",
         r"Running the test suite: \.venv/bin/python -m pytest",
         rf"Running the test suite \.\.\. {timed}\)",
+        rf"SETUP COMPLETE in \d+ s: {re.escape(str(project))} is ready\. Run it: "
+        r"\.venv/bin/python manage\.py runserver \(API docs at /api/docs/\)",
     ]
     assert len(status_lines) == len(expected), out
     for line, pattern in zip(status_lines, expected, strict=True):
@@ -283,6 +288,8 @@ def test_failing_install_names_the_step_keeps_every_file_and_lists_what_is_left(
     assert "[copier-drf] Creating a git repository with a first commit ... done (" in out
     assert out.endswith(
         "[copier-drf] Creating .venv and installing the development requirements ... failed\n"
+        f"[copier-drf] SETUP FAILED at step 'venv': {project} is kept; finish it with the "
+        "commands above (exit status 1).\n"
     )
     assert not (project / "manage-calls.log").exists()
     assert f"Setup step 'venv' failed: `.venv/bin/python -m pip install {EXACT}` exited" in err
@@ -312,7 +319,10 @@ def test_failing_migrate_shows_its_output_and_stops(
 
     out, err = capfd.readouterr()
     assert status == 1
-    assert out.endswith("[copier-drf] Applying database migrations ... failed\n")
+    assert "[copier-drf] Applying database migrations ... failed\n" in out
+    assert out.endswith(
+        "[copier-drf] SETUP FAILED at step 'migrate': " + LAST_LINE_END.format(project=project)
+    )
     assert "    | django.db.utils.OperationalError: fake failure" in err
     assert "`.venv/bin/python manage.py migrate --noinput` exited with code 3" in err
     assert _rerun_commands(err) == [
@@ -331,22 +341,37 @@ def test_failing_tests_are_shown_as_they_run(
     out, err = capfd.readouterr()
     assert status == 1
     assert "1 failed" in out
-    assert out.endswith("[copier-drf] Running the test suite ... failed\n")
+    assert out.endswith(
+        "[copier-drf] Running the test suite ... failed\n"
+        "[copier-drf] SETUP FAILED at step 'test': " + LAST_LINE_END.format(project=project)
+    )
     assert "Setup step 'test' failed: `.venv/bin/python -m pytest` exited with code 1" in err
     assert "last lines of its output" not in err  # already on the screen
 
 
-def test_under_copier_a_failure_exits_zero(
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [([], 0), (["--copier-cleanup=true"], 0), (["--copier-cleanup=false"], 1)],
+)
+@pytest.mark.usefixtures("uv_on_path")
+def test_under_copier_a_failure_exits_zero_only_where_copier_would_delete_the_project(
     project: Path,
-    uv_on_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
+    argv: list[str],
+    expected: int,
 ) -> None:
     monkeypatch.setenv("COPIER_OPERATION", "copy")
     monkeypatch.setenv("FAKE_MANAGE_EXIT", "1")
 
-    assert setup.main() == 0
-    assert "(Copier would delete them if this task did not exit with 0)" in capfd.readouterr().err
+    assert setup.main(argv) == expected
+    out, err = capfd.readouterr()
+    deletes = "(Copier would delete them if this task did not exit with 0; `copier copy"
+    assert (deletes in err) == (expected == 0)
+    assert out.splitlines()[-1] == (
+        f"[copier-drf] SETUP FAILED at step 'migrate': {project} is kept; finish it with "
+        f"the commands above (exit status {expected})."
+    )
 
 
 def test_copier_keeps_the_project_when_the_setup_fails(
@@ -561,3 +586,51 @@ def test_script_runs_by_path(project: Path, uv_on_path: Path) -> None:
 
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "[copier-drf] Running the test suite ... done (" in completed.stdout
+
+
+# ----------------------------------------------------------------------- uv falls back to pip
+
+# uv where pip has the company certificate and uv has not: it fails, as it does, at one step.
+FAILING_UV = f"""#!{sys.executable}
+import os
+import sys
+from pathlib import Path
+
+with Path("uv-calls.log").open("a") as log:
+    log.write(" ".join(sys.argv[1:]) + "\\n")
+if sys.argv[1:2] == ["venv"]:
+    python = Path(sys.argv[-1], "bin", "python")
+    python.parent.mkdir(parents=True)
+    python.write_text("#!/bin/sh\\nexit 1\\n")
+    python.chmod(0o755)
+if os.environ["FAKE_UV_FAILS_AT"] in sys.argv[1:3]:
+    print("error: Request failed after 3 retries")
+    print("  Caused by: invalid peer certificate: UnknownIssuer")
+    sys.exit(2)
+"""
+
+
+@pytest.mark.parametrize("failing", ["venv", "install", "check"])
+def test_uv_failing_at_any_step_hands_the_whole_step_to_pip(
+    project: Path, bin_dir: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """pip rebuilds .venv from scratch (uv's half-made one is removed) and says why in one line."""
+    _write_executable(bin_dir / "uv", FAILING_UV)
+    monkeypatch.setenv("FAKE_UV_FAILS_AT", failing)
+
+    status = setup.step_venv()
+
+    assert len(_uv_calls(project)) == ["venv", "install", "check"].index(failing) + 1
+    assert re.fullmatch(
+        r"pip, as uv failed \(`\S+/uv (venv|pip install|pip check) [^`]*` exited with code 2: "
+        r"Caused by: invalid peer certificate: UnknownIssuer\); "
+        rf"Python {RUNNING}; requirements/development\.lock",
+        status,
+    ), status
+    # pip's .venv: a real interpreter with pip, where uv's fake one exits 1.
+    assert query_ok(project / ".venv" / "bin" / "python", "-m", "pip", "--version")
+
+
+def query_ok(*argv: str | Path) -> bool:
+    """Return whether a command exits with 0."""
+    return subprocess.run([*map(str, argv)], capture_output=True, check=False).returncode == 0

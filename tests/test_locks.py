@@ -10,6 +10,7 @@ install with ``--require-hashes --no-deps`` into a fresh virtualenv and pass ``p
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.metadata
 import itertools
@@ -26,7 +27,7 @@ from packaging.utils import canonicalize_name
 
 from extensions import context
 from scripts import lock
-from tests.conftest import OPTIONS, combo_id
+from tests.conftest import OPTIONS, combo_id, render_project
 
 PYTHONS = ("3.11", "3.12", "3.13")
 OPTION_SETS = [
@@ -157,8 +158,9 @@ def test_each_lock_is_the_dependency_closure(options: dict[str, Any], python_ver
     on older Pythons alone (typing-extensions, which psycopg needs before 3.13) stays.
     """
     values = _context(**options, python_version=python_version)
-    development = values["base_requirements"] + values["development_requirements"]
     production = values["base_requirements"] + values["production_requirements"]
+    # development.txt includes production.txt (gunicorn runs the production settings locally).
+    development = production + values["development_requirements"]
     for lock_text, lines in (
         (values["development_lock"], development),
         (values["production_lock"], production),
@@ -271,3 +273,30 @@ def test_locks_install_into_a_fresh_virtualenv(
             check=False,
         )
         assert result.returncode == 0, f"{command[3:]}:\n{result.stdout}\n{result.stderr}"[-4000:]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, dict.fromkeys(("use_jwt", "use_celery", "use_s3", "use_sentry"), True)],
+    ids=["default", "all-options"],
+)
+def test_make_lock_reproduces_the_shipped_locks(tmp_path: Path, options: dict[str, Any]) -> None:
+    """On an untouched project, `make lock` (uv, from PyPI) rewrites both locks byte for byte.
+
+    production.lock is the case that drifted: typing-extensions, which psycopg needs before
+    Python 3.13 and the development tools always, carries a marker there.
+    """
+    project = render_project(tmp_path / "project", **options)
+    shipped = {path.name: path.read_bytes() for path in project.glob("requirements/*.lock")}
+    (project / ".venv").symlink_to(Path(sys.prefix))
+    done = subprocess.run(
+        ["make", "lock"], cwd=project, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name, content in shipped.items():
+        relocked = (project / "requirements" / name).read_bytes()
+        assert relocked == content, "\n".join(
+            difflib.unified_diff(
+                content.decode().splitlines(), relocked.decode().splitlines(), name, "make lock"
+            )
+        )

@@ -309,3 +309,26 @@ def test_skip_if_exists_names_only_files_the_template_renders(
     assert ".env" not in rendered
     for pattern in config.get("_skip_if_exists", []):
         assert any(Path(name).match(pattern) for name in rendered), pattern
+
+
+@pytest.mark.parametrize(
+    ("answers", "reason"),
+    [
+        ({"project_name": "Two\nlines"}, "The project name must fit on one line"),
+        ({"project_name": "Line\u2028separator"}, "a line break"),
+        ({"description": "A\ttab"}, "The description must fit on one line"),
+        ({"author_name": "Escape\x1b[31m"}, "The author name must fit on one line"),
+        ({"author_email": "a\x00@example.com"}, "The e-mail address must fit on one line"),
+        ({"project_slug": "a" * 51}, "at most 50 fit"),
+    ],
+)
+def test_answer_that_cannot_be_written_is_rejected(
+    copier: CopierFixture,
+    tmp_path: Path,
+    answers: dict[str, Any],
+    reason: str,
+) -> None:
+    """Control characters and line breaks, and a slug too long for a database name."""
+    with pytest.raises(ValueError, match="Validation error for question") as excinfo:
+        copier.copy(tmp_path / "project", **answers)
+    assert reason in str(excinfo.value)

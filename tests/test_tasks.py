@@ -15,8 +15,12 @@ from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT, project_env
 from tests.test_matrix import project_files
 
 
-def copier_copy_with_tasks(destination: Path, **env: str) -> subprocess.CompletedProcess[str]:
+def copier_copy_with_tasks(
+    destination: Path, *options: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     """Run ``copier copy --trust`` of the default project with tasks on; return the result.
+
+    The result's stdout holds stderr too, in order; its stderr is empty.
 
     uv is kept off PATH, as on most machines: the setup installs the uv the lock pins into
     a user cache of its own (in tmp_path), while uv's and pip's download caches stay warm.
@@ -32,7 +36,8 @@ def copier_copy_with_tasks(destination: Path, **env: str) -> subprocess.Complete
         "PIP_CACHE_DIR": os.environ.get("PIP_CACHE_DIR", str(cache / "pip")),
         **env,
     }
-    return subprocess.run(
+    # One stream, in the order a terminal shows it: the last line is the last line.
+    result = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -41,16 +46,20 @@ def copier_copy_with_tasks(destination: Path, **env: str) -> subprocess.Complete
             "--trust",
             "--defaults",
             "--vcs-ref=HEAD",
+            *options,
             *data,
             str(TEMPLATE_ROOT),
             str(destination),
         ],
         env=project_env(PATH=path, **env),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         timeout=900,
         check=False,
     )
+    result.stderr = ""
+    return result
 
 
 @pytest.mark.xdist_group("tasks")
@@ -96,13 +105,21 @@ def test_copy_runs_setup_and_ends_with_a_green_suite(tmp_path: Path) -> None:
 
 
 @pytest.mark.xdist_group("tasks")
+@pytest.mark.parametrize(("options", "exit_status"), [((), 0), (("--no-cleanup",), 1)])
 def test_failing_step_names_itself_and_keeps_every_file(
     tmp_path: Path,
     render: Callable[..., Path],
+    options: tuple[str, ...],
+    exit_status: int,
 ) -> None:
-    """No package to be had: uv cannot be installed, pip fails and says so; nothing is lost."""
+    """No package to be had: uv cannot be installed, pip fails and says so; nothing is lost.
+
+    The last line says so; the exit status is 1 where Copier keeps a project whose task
+    failed (--no-cleanup), else 0, as Copier would delete it.
+    """
     result = copier_copy_with_tasks(
         tmp_path / "project",
+        *options,
         PIP_CONFIG_FILE=os.devnull,
         PIP_NO_INDEX="1",
         PIP_FIND_LINKS=str(tmp_path),
@@ -114,6 +131,13 @@ def test_failing_step_names_itself_and_keeps_every_file(
     assert "To finish it by hand, run:" in output
     assert "manage.py migrate" in output
     assert "Running the test suite" not in output
+    assert result.returncode == exit_status, output[-5000:]
+    lines = output.rstrip().splitlines()
+    if exit_status:  # then Copier says which task failed, its own last word
+        assert re.fullmatch(r"Task \[.*\] returned non-zero exit status 1\.", lines.pop())
+    last_line = lines[-1]
+    assert last_line.startswith("[copier-drf] SETUP FAILED at step 'venv': "), last_line
+    assert last_line.endswith(f"(exit status {exit_status}).")
     project = tmp_path / "project"
     reference = render()
     expected = {path.relative_to(reference) for path in project_files(reference)}

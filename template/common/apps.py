@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.contrib import admin
 
 
 class CommonConfig(AppConfig):
@@ -7,5 +9,7 @@ class CommonConfig(AppConfig):
     name = "common"
 
     def ready(self) -> None:
-        """Register the schema extensions before any schema is generated."""
+        """Register the schema extensions; title the admin site with the project's name."""
         import common.schema  # noqa: F401, PLC0415
+
+        admin.site.site_header = admin.site.site_title = settings.PROJECT_NAME

@@ -77,6 +77,13 @@ def private_docs() -> Iterator[None]:
         yield
 
 
+def test_the_site_root_leads_to_the_docs(api_client: APIClient) -> None:
+    response = api_client.get("/")
+
+    assert response.status_code == status.HTTP_302_FOUND
+    assert response["Location"] == DOCS_URL
+
+
 @pytest.mark.parametrize("url", DOCS_URLS)
 def test_docs_are_public_by_default(api_client: APIClient, url: str) -> None:
     assert settings.API_DOCS_PUBLIC is True

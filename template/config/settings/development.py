@@ -25,3 +25,6 @@ LOGGING["loggers"]["apps"]["level"] = "DEBUG"
 INSTALLED_APPS += ["debug_toolbar"]
 MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
 INTERNAL_IPS = env.list("DJANGO_INTERNAL_IPS", default=["127.0.0.1", "::1"])
+# Collapsed to its handle until clicked: open, it covers the right of the page, where
+# Swagger UI's Authorize button is.
+DEBUG_TOOLBAR_CONFIG = {"SHOW_COLLAPSED": True}
