@@ -39,6 +39,28 @@ def test_order_page_shows_its_lines_read_only(admin_client: Client) -> None:
     assert not inline.formset.can_delete
 
 
+def test_order_lines_cannot_be_changed_from_the_order_page(admin_client: Client) -> None:
+    order = OrderFactory(items=1)
+    line = order.items.get()
+    before = (line.quantity, line.unit_price, order.total_amount)
+    change_url = reverse("admin:orders_order_change", args=[order.pk])
+    formset = admin_client.get(change_url).context["inline_admin_formsets"][0].formset
+    form = formset.forms[0]
+    management = formset.management_form
+    data = {management.add_prefix(name): value for name, value in management.initial.items()}
+    data |= {form.add_prefix("id"): line.pk, form.add_prefix("order"): order.pk}
+    # Every field of the line, as an editable inline would need them to save.
+    data |= {form.add_prefix("product"): line.product_id, form.add_prefix("quantity"): 999}
+    data |= {form.add_prefix("unit_price"): "0.01"}
+
+    admin_client.post(change_url, data)
+
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert (line.quantity, line.unit_price, order.total_amount) == before
+    assert set(form.fields) == {"id", "order"}
+
+
 def test_product_page_renders(admin_client: Client) -> None:
     product = ProductFactory()
 
