@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import COMBOS, OPTIONS, combo_id, production_env, run_in
+from tests.conftest import (
+    COMBOS,
+    MATRIX_COLLECTED,
+    OPTIONS,
+    REQUESTED_COMBOS,
+    combo_id,
+    production_env,
+    run_in,
+)
 from tests.deploy_checks import check_deploy_files
 
 COMBO_PARAMS = [
@@ -68,6 +76,14 @@ def deploy_env(project: Path, answers: dict[str, Any]) -> dict[str, str]:
 def project(render: Callable[..., Path], request: pytest.FixtureRequest) -> Path:
     """Return the rendered project of the test's combination."""
     return render(**request.param)
+
+
+def test_the_matrix_collected_what_was_asked_for(request: pytest.FixtureRequest) -> None:
+    """Every combination CI names has the matrix's tests, and no other combination has any."""
+    asked = set(REQUESTED_COMBOS) or {combo_id(combo) for combo in COMBOS}
+    collected = request.config.stash[MATRIX_COLLECTED]
+    assert collected, "no matrix test was collected"
+    assert all(ids == asked for ids in collected.values()), (asked, collected)
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
