@@ -327,11 +327,35 @@ def n_plus_one_under_limit_offset(project: Path) -> None:
     replace(project, f"{NOTES}/selectors.py", '.prefetch_related("tags")', "")
 
 
+def n_plus_one_under_fixed_pages(project: Path) -> None:
+    """An N+1 on a list whose pages have a fixed size: no parameter to ask for 1 or 5 rows."""
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "    filterset_class = NoteFilter\n",
+        "    filterset_class = NoteFilter\n"
+        "    pagination_class = type('FixedPages', (PageNumberPagination,), {'page_size': 20})\n",
+    )
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "from rest_framework.permissions",
+        "from rest_framework.pagination import PageNumberPagination\n"
+        "from rest_framework.permissions",
+    )
+    replace(project, f"{NOTES}/selectors.py", '.prefetch_related("tags")', "")
+
+
 # The indirect shapes: what each rule must also catch beyond the shape it looks for.
 INDIRECT_VIOLATIONS = {
     "n-plus-one-under-limit-offset": Violation(
         "test_list_query_count_is_constant",
         n_plus_one_under_limit_offset,
+        ("/api/v1/notes/ (apps/notes/views.py", "queries for a page of 1", "N+1 queries"),
+    ),
+    "n-plus-one-under-fixed-pages": Violation(
+        "test_list_query_count_is_constant",
+        n_plus_one_under_fixed_pages,
         ("/api/v1/notes/ (apps/notes/views.py", "queries for a page of 1", "N+1 queries"),
     ),
     "limit-offset-without-max-limit": Violation(
