@@ -17,6 +17,14 @@ from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
+# The admin actions on orders and the labels staff pick them by.
+ACTIONS = {
+    "confirm": "Confirm the selected orders",
+    "ship": "Mark the selected orders shipped",
+    "deliver": "Mark the selected orders delivered",
+    "cancel": "Cancel the selected orders",
+}
+
 
 @pytest.mark.parametrize("model", ["order", "product"])
 def test_changelists_render(admin_client: Client, model: str) -> None:
@@ -83,6 +91,18 @@ def test_an_order_cannot_be_added_edited_or_deleted_by_hand(admin_client: Client
     order.refresh_from_db()
     assert (order.status, order.deleted_at) == (Order.Status.PENDING, None)
     assert order.notes != "edited"
+
+
+def test_actions_are_described_and_need_the_change_permission(admin_client: Client) -> None:
+    response = admin_client.get(reverse("admin:orders_order_changelist"))
+
+    choices = dict(response.context["action_form"].fields["action"].choices)
+    model_admin = response.context["cl"].model_admin
+    actions = {name: model_admin.get_action(name)[0] for name in ACTIONS}
+    assert {name: choices[name] for name in ACTIONS} == ACTIONS
+    assert {name: action.allowed_permissions for name, action in actions.items()} == {
+        name: ["change"] for name in ACTIONS
+    }
 
 
 def run_action(admin_client: Client, action: str, *orders: Order) -> list[str]:
