@@ -71,11 +71,19 @@ EXTRA_TESTS: dict[str, list[str]] = {
     "common/admin.py": ["apps/orders/tests/test_admin.py", "apps/users/tests/test_admin.py"],
     "common/docs.py": ["common/tests/test_docs.py"],
     "common/exceptions.py": ["common/tests/test_error_pages.py"],
-    "common/middleware.py": ["common/tests/test_network.py", "common/tests/test_error_pages.py"],
+    "common/middleware.py": [
+        "common/tests/test_network.py",
+        "common/tests/test_error_pages.py",
+        "common/tests/test_trailing_slash.py",
+    ],
     "common/permissions.py": ["apps/orders/tests/test_views.py"],
     "common/schema.py": ["common/tests/test_docs.py", "common/tests/test_api_contract.py"],
     "common/services.py": ["apps/users/tests/test_services.py"],
-    "common/views.py": ["common/tests/test_health.py", "common/tests/test_error_pages.py"],
+    "common/views.py": [
+        "common/tests/test_health.py",
+        "common/tests/test_error_pages.py",
+        "common/tests/test_docs.py",
+    ],
     "config/settings/components/jwt.py": ["apps/users/tests/test_jwt.py"],
     "config/urls.py": ["common/tests/test_trailing_slash.py", "common/tests/test_error_pages.py"],
 }
