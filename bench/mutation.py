@@ -2,14 +2,15 @@
 
 Renders the default project (or copies one given with --project), installs its
 development lock into a virtual environment, installs cosmic-ray and mutates, one file at a
-time, the example app's services and selectors, the permissions (``common/permissions.py``
-and any ``apps/*/permissions.py``) and the common error handler. Each mutant is tested
-against the tests that exercise its file, not the whole suite, with coverage off.
+time, every hand-written module under ``apps/``, ``common/`` and ``config/`` (tests and
+migrations aside). Each mutant is tested against the tests that exercise its file, not the
+whole suite, with coverage off.
 
 Usage: python bench/mutation.py [--project DIR] [--keep DIR] [--data key=value ...]
-                                [--only services,selectors,...]
+                                [--only PATTERN,...] [--list] [--cosmic-ray VENV]
 Prints killed / survived / timeout per file and in total, then every survivor as
-file:line with the original and the mutated line.
+file:line with the original and the mutated line. ``--list`` prints the files and the
+tests each would run, and mutates nothing.
 
 Why cosmic-ray: mutmut 3 leaves decorated functions alone, and every service here is
 decorated with ``@transaction.atomic``; mutmut 2 counts a test run that errors (exit code
@@ -21,6 +22,7 @@ annotations and the ``*`` that makes arguments keyword-only.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -50,27 +52,55 @@ PYTEST = [
     "no:cacheprovider",
     "--no-cov",
 ]
-# The mutated files and the test modules that exercise each (paths in the rendered project):
-# the file's own unit tests, and the API tests where the file's behaviour is what a client
-# sees. Missing modules (a test of an option that is off) are left out.
-TARGETS: dict[str, tuple[str, list[str]]] = {
-    "services": (
-        "apps/orders/services.py",
-        ["apps/orders/tests/test_services.py", "apps/orders/tests/test_tasks.py"],
-    ),
-    "selectors": (
-        "apps/orders/selectors.py",
-        ["apps/orders/tests/test_selectors.py", "apps/orders/tests/test_views.py"],
-    ),
-    "permissions": (
-        "common/permissions.py",
-        ["common/tests/test_permissions.py", "apps/orders/tests/test_views.py"],
-    ),
-    "exceptions": (
-        "common/exceptions.py",
-        ["common/tests/test_exceptions.py", "common/tests/test_error_pages.py"],
-    ),
+# The mutated files are every hand-written module the project ships under apps/, common/ and
+# config/ (tests and migrations aside). Each mutant runs only the tests meant to catch it:
+# the file's own test module (``<package>/tests/test_<name>.py``), the app's API tests for a
+# module of an app, the settings tests for config/, and the modules below where the
+# behaviour is tested elsewhere. Missing modules (a test of an option that is off) are left out.
+SOURCE_DIRS = ("apps", "common", "config")
+EXTRA_TESTS: dict[str, list[str]] = {
+    "apps/orders/services.py": ["apps/orders/tests/test_tasks.py"],
+    "apps/orders/tasks.py": ["apps/orders/tests/test_tasks.py"],
+    "apps/users/emails.py": ["apps/users/tests/test_services.py"],
+    "apps/users/jwt_serializers.py": ["apps/users/tests/test_jwt.py"],
+    "apps/users/jwt_urls.py": ["apps/users/tests/test_jwt.py"],
+    "apps/users/jwt_views.py": ["apps/users/tests/test_jwt.py"],
+    "apps/users/managers.py": ["apps/users/tests/test_models.py"],
+    "apps/users/throttling.py": ["apps/users/tests/test_login_throttle.py"],
+    "common/apps.py": ["common/tests/test_docs.py"],
+    "common/admin.py": ["apps/orders/tests/test_admin.py", "apps/users/tests/test_admin.py"],
+    "common/docs.py": ["common/tests/test_docs.py"],
+    "common/exceptions.py": ["common/tests/test_error_pages.py"],
+    "common/middleware.py": [
+        "common/tests/test_network.py",
+        "common/tests/test_error_pages.py",
+        "common/tests/test_trailing_slash.py",
+    ],
+    "common/permissions.py": ["apps/orders/tests/test_views.py"],
+    "common/schema.py": ["common/tests/test_docs.py", "common/tests/test_api_contract.py"],
+    "common/services.py": ["apps/users/tests/test_services.py"],
+    "common/views.py": [
+        "common/tests/test_health.py",
+        "common/tests/test_error_pages.py",
+        "common/tests/test_docs.py",
+    ],
+    "config/settings/components/jwt.py": ["apps/users/tests/test_jwt.py"],
+    "config/urls.py": ["common/tests/test_trailing_slash.py", "common/tests/test_error_pages.py"],
 }
+
+
+def tests_for(project: Path, path: str) -> list[str]:
+    """Return the test modules run against the mutants of ``path`` (a project-relative file)."""
+    parts = Path(path).parts
+    package = Path(*parts[:2]) if parts[0] == "apps" else Path(parts[0])
+    candidates = [str(package / "tests" / f"test_{Path(path).stem}.py")]
+    # The admin is not reached through the API: its own tests are the ones that can tell.
+    if parts[0] == "apps" and parts[-1] != "admin.py":
+        candidates.append(str(package / "tests/test_views.py"))
+    if parts[0] == "config":
+        candidates.append("common/tests/test_settings.py")
+    candidates += EXTRA_TESTS.get(path, [])
+    return [test for test in dict.fromkeys(candidates) if (project / test).is_file()]
 
 
 @dataclass
@@ -81,6 +111,8 @@ class FileResult:
     counts: dict[str, int] = field(default_factory=dict)
     survivors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # No test module exercises the file: it is listed, not mutated.
+    untested: bool = False
 
 
 def run(command: list[str], cwd: Path | None = None) -> None:
@@ -126,26 +158,25 @@ def install_cosmic_ray(workdir: Path) -> Path:
     return venv / "bin"
 
 
-def targets(project: Path, only: list[str]) -> dict[str, tuple[str, list[str]]]:
-    """The files to mutate: the fixed ones plus every app's own permissions module."""
-    found = dict(TARGETS)
-    for module in sorted(project.glob("apps/*/permissions.py")):
-        app = module.parent.name
-        tests = ["common/tests/test_permissions.py", f"apps/{app}/tests/test_views.py"]
-        found[f"{app}-permissions"] = (str(module.relative_to(project)), tests)
-    found = {
-        name: (path, [test for test in tests if (project / test).exists()])
-        for name, (path, tests) in found.items()
-        if (project / path).exists()
-    }
-    if only:
-        found = {name: target for name, target in found.items() if name in only}
+def targets(project: Path, only: list[str]) -> dict[str, list[str]]:
+    """The files to mutate, each with its tests: all of them, or those matching ``only``."""
+    found = {}
+    for directory in SOURCE_DIRS:
+        for module in sorted((project / directory).rglob("*.py")):
+            path = module.relative_to(project).as_posix()
+            skipped = {"tests", "migrations"} & set(module.relative_to(project).parts)
+            # An empty module (a package's __init__.py) has nothing to mutate.
+            if skipped or not module.read_text(encoding="utf-8").strip():
+                continue
+            if only and not any(fnmatch.fnmatch(path, pattern) for pattern in only):
+                continue
+            found[path] = tests_for(project, path)
     return found
 
 
 def mutate(bin_dir: Path, project: Path, path: str, tests: list[str]) -> FileResult:
     """Run cosmic-ray on one file against ``tests`` and read the outcome of each mutant."""
-    name = Path(path).stem
+    name = path.removesuffix(".py").replace("/", "-")
     command = [*PYTEST, *tests]
     # Plugins are named on the command line; auto-loading them all is the slow part.
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -225,28 +256,32 @@ def describe(diff: str) -> str:
 def report(results: list[FileResult]) -> None:
     """Print the table per file and in total, then the survivors."""
     columns = ["killed", "survived", "timeout"]
+    width = max([30, *(len(result.path) for result in results)])
     print()
     print(
-        f"{'file':<30} {'mutants':>7} "
+        f"{'file':<{width}} {'mutants':>7} "
         + " ".join(f"{c:>10}" for c in columns)
         + f" {'score':>6} {'time':>7}"
     )
     totals = dict.fromkeys(columns, 0)
     total_mutants = 0
     for result in results:
+        if result.untested:
+            print(f"{result.path:<{width}} (no test module: not mutated)")
+            continue
         mutants = sum(result.counts.values())
         total_mutants += mutants
         for column in columns:
             totals[column] += result.counts.get(column, 0)
         score = 100 * result.counts.get("killed", 0) / mutants if mutants else 0
         print(
-            f"{result.path:<30} {mutants:>7} "
+            f"{result.path:<{width}} {mutants:>7} "
             + " ".join(f"{result.counts.get(c, 0):>10}" for c in columns)
             + f" {score:>5.1f}% {result.seconds:>6.0f}s"
         )
     score = 100 * totals["killed"] / total_mutants if total_mutants else 0
     print(
-        f"{'total':<30} {total_mutants:>7} "
+        f"{'total':<{width}} {total_mutants:>7} "
         + " ".join(f"{totals[c]:>10}" for c in columns)
         + f" {score:>5.1f}%"
     )
@@ -277,7 +312,16 @@ def main() -> int:
         help="extra answer key=value for the render, e.g. use_celery=true",
     )
     parser.add_argument(
-        "--only", default="", help="comma-separated subset of: " + ", ".join(TARGETS)
+        "--cosmic-ray",
+        help="a virtual environment where cosmic-ray is installed already (else one is made)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="print the files and their tests, mutate nothing"
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated file patterns, e.g. apps/orders/services.py,common/*",
     )
     args = parser.parse_args()
     only = [name for name in args.only.split(",") if name]
@@ -291,10 +335,17 @@ def main() -> int:
         workdir = Path(cleanup.name)
     try:
         project = prepare_project(args, workdir)
-        bin_dir = install_cosmic_ray(workdir)
+        if args.list:
+            for path, tests in targets(project, only).items():
+                print(f"{path}: {' '.join(tests) or '(no tests)'}")
+            return 0
+        bin_dir = Path(args.cosmic_ray, "bin") if args.cosmic_ray else install_cosmic_ray(workdir)
         results = []
-        for name, (path, tests) in targets(project, only).items():
-            print(f"mutating {path} ({name}) against {' '.join(tests)} ...", flush=True)
+        for path, tests in targets(project, only).items():
+            if not tests:
+                results.append(FileResult(path=path, untested=True))
+                continue
+            print(f"mutating {path} against {' '.join(tests)} ...", flush=True)
             results.append(mutate(bin_dir, project, path, tests))
         report(results)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import fcntl
 import hashlib
 import itertools
@@ -73,12 +74,41 @@ def _combos() -> list[dict[str, Any]]:
 
 # Every combination of the four options with the example app, plus all-off and all-on without.
 # CI runs one job per combination by naming it in COPIER_DRF_COMBOS (comma-separated ids).
+REQUESTED_COMBOS = [name for name in os.environ.get("COPIER_DRF_COMBOS", "").split(",") if name]
 COMBOS = [
-    combo
-    for combo in _combos()
-    if not os.environ.get("COPIER_DRF_COMBOS")
-    or combo_id(combo) in os.environ["COPIER_DRF_COMBOS"].split(",")
+    combo for combo in _combos() if combo_id(combo) in REQUESTED_COMBOS or not REQUESTED_COMBOS
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a COPIER_DRF_COMBOS id that names no combination: it would select no test."""
+    known = [combo_id(combo) for combo in _combos()]
+    for name in REQUESTED_COMBOS:
+        if name not in known:
+            # The same options in another order, or a misspelling: name the id meant.
+            reordered = [k for k in known if sorted(k.split("+")) == sorted(name.split("+"))]
+            meant = reordered or difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {meant[0]}? " if meant else ""
+            message = (
+                f"COPIER_DRF_COMBOS: unknown combination {name!r}; {hint}"
+                f"the ids are: {', '.join(known)}"
+            )
+            raise pytest.UsageError(message)
+
+
+# The combination of each matrix test collected, before -k or -m deselect any: test_matrix.py
+# checks them against what COPIER_DRF_COMBOS asked for.
+MATRIX_COLLECTED = pytest.StashKey[dict[str, set[str]]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Record which combinations each matrix test was collected for."""
+    collected: dict[str, set[str]] = {}
+    for item in items:
+        if item.path.name == "test_matrix.py" and hasattr(item, "callspec"):
+            collected.setdefault(item.originalname, set()).add(item.callspec.id)
+    config.stash[MATRIX_COLLECTED] = collected
 
 
 def render_project(destination: Path, *, defaulted: tuple[str, ...] = (), **answers: Any) -> Path:

@@ -297,6 +297,174 @@ def add_action_without_methods(project: Path) -> None:
     )
 
 
+def paginate_by_limit(project: Path, capped: bool) -> None:
+    """Give the notes list a limit/offset pagination of its own, capped or not."""
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "from rest_framework.permissions",
+        "from rest_framework.pagination import LimitOffsetPagination\n"
+        "from rest_framework.permissions",
+    )
+    cap = "    max_limit = 50\n" if capped else ""
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "\n\n@extend_schema_view(",
+        f"\n\nclass NotePagination(LimitOffsetPagination):\n    default_limit = 20\n{cap}"
+        "\n\n@extend_schema_view(",
+    )
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "    filterset_class = NoteFilter\n",
+        "    filterset_class = NoteFilter\n    pagination_class = NotePagination\n",
+    )
+
+
+def n_plus_one_under_limit_offset(project: Path) -> None:
+    paginate_by_limit(project, capped=True)
+    replace(project, f"{NOTES}/selectors.py", '.prefetch_related("tags")', "")
+
+
+def n_plus_one_under_fixed_pages(project: Path) -> None:
+    """An N+1 on a list whose pages have a fixed size: no parameter to ask for 1 or 5 rows."""
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "    filterset_class = NoteFilter\n",
+        "    filterset_class = NoteFilter\n"
+        "    pagination_class = type('FixedPages', (PageNumberPagination,), {'page_size': 20})\n",
+    )
+    replace(
+        project,
+        f"{NOTES}/views.py",
+        "from rest_framework.permissions",
+        "from rest_framework.pagination import PageNumberPagination\n"
+        "from rest_framework.permissions",
+    )
+    replace(project, f"{NOTES}/selectors.py", '.prefetch_related("tags")', "")
+
+
+# The indirect shapes: what each rule must also catch beyond the shape it looks for.
+INDIRECT_VIOLATIONS = {
+    "n-plus-one-under-limit-offset": Violation(
+        "test_list_query_count_is_constant",
+        n_plus_one_under_limit_offset,
+        ("/api/v1/notes/ (apps/notes/views.py", "queries for a page of 1", "N+1 queries"),
+    ),
+    "n-plus-one-under-fixed-pages": Violation(
+        "test_list_query_count_is_constant",
+        n_plus_one_under_fixed_pages,
+        ("/api/v1/notes/ (apps/notes/views.py", "queries for a page of 1", "N+1 queries"),
+    ),
+    "limit-offset-without-max-limit": Violation(
+        "test_list_endpoints_are_paginated",
+        lambda project: paginate_by_limit(project, capped=False),
+        ("apps.notes.views.NotePagination lets clients ask for any page size", "?limit="),
+    ),
+    "sql-formatted-in-a-variable": Violation(
+        "test_sql_is_never_formatted",
+        lambda project: append(
+            project,
+            f"{NOTES}/selectors.py",
+            "\n\ndef note_titled(*, title: str) -> list[Note]:\n"
+            "    sql = f\"SELECT * FROM notes_note WHERE title = '{title}'\"\n"
+            "    return list(Note.objects.raw(sql))\n",
+        ),
+        ("Note.objects.raw(sql)", "Never build SQL with f-strings"),
+        (f"{NOTES}/selectors.py", "Note.objects.raw(sql)"),
+    ),
+    "query-through-a-related-manager-in-a-view": Violation(
+        "test_views_build_no_queries",
+        lambda project: replace(
+            project,
+            f"{NOTES}/views.py",
+            "return note_list(user=self.request.user)",
+            "return self.request.user.note_set.prefetch_related('tags')",
+        ),
+        ("self.request.user.note_set.prefetch_related", "queries live in `selectors.py`"),
+        (f"{NOTES}/views.py", "self.request.user.note_set"),
+    ),
+    "query-through-a-related-manager-in-a-model": Violation(
+        "test_model_methods_hold_no_business_logic",
+        lambda project: replace(
+            project,
+            f"{NOTES}/models.py",
+            "        return self.title\n",
+            "        return self.title\n\n    def labels(self) -> list[str]:\n"
+            "        return [tag.label for tag in self.tags.all()]\n",
+        ),
+        ("apps.notes.models.Note.labels: self.tags.all()", "No business logic in model methods"),
+        (f"{NOTES}/models.py", "self.tags.all()"),
+    ),
+    "write-through-a-related-manager-in-a-validator": Violation(
+        "test_validators_do_not_write",
+        lambda project: append(
+            project,
+            f"{NOTES}/serializers.py",
+            "\n    def validate_title(self, value):\n"
+            "        self.context['request'].user.note_set.create(title=value)\n"
+            "        return value\n",
+        ),
+        ("NoteCreateSerializer.validate_title", "No database writes inside serializer"),
+        (f"{NOTES}/serializers.py", ".note_set.create("),
+    ),
+    "secrets-in-defaults": Violation(
+        "test_no_hardcoded_secrets",
+        lambda project: append(
+            project,
+            f"{NOTES}/partner.py",
+            "import environ\n\nenv = environ.Env()\n"
+            'STRIPE_API_KEY = env("STRIPE_API_KEY", default="sk_test_4eC39HqLyjWDarjtT1zdp7dc")\n'
+            "REPLICA_DATABASE_URL = env(\n"
+            '    "REPLICA_DATABASE_URL", default="postgres://app:s3cret@replica:5432/app"\n'
+            ")\n",
+        ),
+        (
+            "STRIPE_API_KEY is a string literal",
+            "REPLICA_DATABASE_URL is a string literal",
+            "never hardcoded",
+        ),
+        (f"{NOTES}/partner.py", "STRIPE_API_KEY ="),
+    ),
+    "database-password-in-settings": Violation(
+        "test_no_hardcoded_secrets",
+        lambda project: append(
+            project,
+            "config/settings/production.py",
+            'DATABASES["default"]["PASSWORD"] = "s3cret-database-password"\n',
+        ),
+        ("PASSWORD is a string literal", "never hardcoded"),
+        ("config/settings/production.py", 'DATABASES["default"]["PASSWORD"]'),
+    ),
+    "service-writes-in-a-helper": Violation(
+        "test_services_that_write_are_atomic",
+        lambda project: append(
+            project,
+            f"{NOTES}/services.py",
+            "\n\ndef _forget(note: Note) -> None:\n    note.tags.all().delete()\n"
+            "    note.delete()\n\n\ndef note_forget(*, note: Note) -> None:\n"
+            "    _forget(note)\n",
+        ),
+        ("note_forget: writes", "outside transaction.atomic"),
+        (f"{NOTES}/services.py", "def note_forget("),
+    ),
+    "editable-inline": Violation(
+        "test_admin_pages_save_through_services",
+        lambda project: replace(
+            project,
+            "apps/orders/admin.py",
+            '    fields = ("product", "quantity", "unit_price")\n    readonly_fields = fields\n',
+            '    fields = ("product", "quantity", "unit_price")\n',
+        ),
+        (
+            "inline apps.orders.admin.OrderItemInline edits orders.OrderItem rows directly",
+            "save through the services",
+        ),
+    ),
+}
+
 VIOLATIONS = {
     "model-without-base-model": Violation(
         "test_models_inherit_base_model",
@@ -633,9 +801,25 @@ def test_every_check_has_a_violation(baseline: Path) -> None:
     assert checks - covered == {"test_discovery_finds_the_project"}
 
 
-@pytest.mark.parametrize("name", list(VIOLATIONS))
+def test_every_check_has_an_indirect_violation() -> None:
+    """Each rule that reads code or behaviour is also proven on a shape it does not name."""
+    indirect = {violation.check for violation in INDIRECT_VIOLATIONS.values()}
+    assert {
+        "test_list_query_count_is_constant",
+        "test_list_endpoints_are_paginated",
+        "test_sql_is_never_formatted",
+        "test_views_build_no_queries",
+        "test_model_methods_hold_no_business_logic",
+        "test_validators_do_not_write",
+        "test_no_hardcoded_secrets",
+        "test_services_that_write_are_atomic",
+        "test_admin_pages_save_through_services",
+    } <= indirect
+
+
+@pytest.mark.parametrize("name", list(VIOLATIONS) + list(INDIRECT_VIOLATIONS))
 def test_check_fails_on_its_violation(baseline: Path, tmp_path: Path, name: str) -> None:
-    violation = VIOLATIONS[name]
+    violation = VIOLATIONS.get(name) or INDIRECT_VIOLATIONS[name]
     project = shutil.copytree(
         baseline,
         tmp_path / "project",

@@ -17,7 +17,16 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import COMBOS, OPTIONS, combo_id, combo_python, production_env, run_in
+from tests.conftest import (
+    COMBOS,
+    MATRIX_COLLECTED,
+    OPTIONS,
+    REQUESTED_COMBOS,
+    combo_id,
+    combo_python,
+    production_env,
+    run_in,
+)
 from tests.deploy_checks import check_deploy_files
 
 COMBO_PARAMS = [
@@ -84,6 +93,14 @@ def project(render: Callable[..., Path], request: pytest.FixtureRequest) -> Path
 def python(request: pytest.FixtureRequest) -> Path:
     """Return the Python the combination's project runs on, its requirements installed."""
     return combo_python(request.node.callspec.params["project"])
+
+
+def test_the_matrix_collected_what_was_asked_for(request: pytest.FixtureRequest) -> None:
+    """Every combination CI names has the matrix's tests, and no other combination has any."""
+    asked = set(REQUESTED_COMBOS) or {combo_id(combo) for combo in COMBOS}
+    collected = request.config.stash[MATRIX_COLLECTED]
+    assert collected, "no matrix test was collected"
+    assert all(ids == asked for ids in collected.values()), (asked, collected)
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)

@@ -62,6 +62,29 @@ def copier_copy_with_tasks(
     return result
 
 
+# pytest's last line: "=== 3 passed, 1 skipped in 9.87s ===" (or without the rules, with -q).
+SUMMARY = re.compile(r"^=* ?((?:\d+ \w+(?:, )?)+) in [\d.]+s", re.MULTILINE)
+
+
+def pytest_outcomes(output: str) -> dict[str, int]:
+    """Return the counts of pytest's last summary line in ``output``: {"passed": 3, ...}."""
+    summaries = SUMMARY.findall(output)
+    assert summaries, f"no pytest summary line in:\n{output[-3000:]}"
+    return {word: int(count) for count, word in re.findall(r"(\d+) (\w+)", summaries[-1])}
+
+
+@pytest.mark.parametrize(
+    ("output", "outcomes"),
+    [
+        ("===== 120 passed in 41.20s =====\n", {"passed": 120}),
+        ("1 failed, 3 passed in 2.01s\n", {"failed": 1, "passed": 3}),
+        ("== 2 passed, 1 error in 1.5s ==\n", {"passed": 2, "error": 1}),
+    ],
+)
+def test_pytest_outcomes_reads_the_summary(output: str, outcomes: dict[str, int]) -> None:
+    assert pytest_outcomes("collected 4 items\n" + output) == outcomes
+
+
 @pytest.mark.xdist_group("tasks")
 def test_copy_runs_setup_and_ends_with_a_green_suite(tmp_path: Path) -> None:
     """The setup writes .env and git, builds .venv, migrates, and the tests pass."""
@@ -75,7 +98,9 @@ def test_copy_runs_setup_and_ends_with_a_green_suite(tmp_path: Path) -> None:
         "[copier-drf] Running the test suite ... done",
     ):
         assert line in output, output[-5000:]
-    assert " passed" in output
+    outcomes = pytest_outcomes(output)
+    assert outcomes.get("passed", 0) > 0, outcomes
+    assert not {"failed", "error", "errors"} & set(outcomes), outcomes
     project = tmp_path / "project"
     # The lock pins packages for the project's Python and later; an older Python (the
     # one running the tests, when the project's is not installed) gets the ranges.

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.apps import AppConfig, apps
@@ -475,6 +476,30 @@ def test_endpoints_are_throttled() -> None:
     )
 
 
+# A page size no list should ever serve: asked for, it must come back capped.
+HUGE_PAGE = 10**9
+
+
+def page_size_parameter(pagination: type | None) -> str | None:
+    """Return the query parameter that sets the page size (``page_size``, ``limit``), if any."""
+    return getattr(pagination, "page_size_query_param", None) or getattr(
+        pagination, "limit_query_param", None
+    )
+
+
+def largest_page(pagination: type) -> int | None:
+    """Return the page size a client gets by asking for a huge one (None: no page at all).
+
+    The paginator itself answers, so any pagination class is measured the same way: page
+    numbers, limit/offset, cursors, or a class of the project's own.
+    """
+    paginator, parameter = pagination(), page_size_parameter(pagination)
+    request = Request(APIRequestFactory().get("/", {parameter: HUGE_PAGE} if parameter else {}))
+    if hasattr(paginator, "get_limit"):
+        return paginator.get_limit(request)
+    return paginator.get_page_size(request)
+
+
 def test_list_endpoints_are_paginated() -> None:
     problems = []
     for route in routes("test_list_endpoints_are_paginated"):
@@ -483,8 +508,15 @@ def test_list_endpoints_are_paginated() -> None:
         pagination = route.view.pagination_class
         if pagination is None:
             problems.append(f"{route}: no pagination_class")
-        elif getattr(pagination, "page_size_query_param", None) and not pagination.max_page_size:
-            problems.append(f"{route}: {dotted(pagination)} lets clients ask for any page size")
+            continue
+        size = largest_page(pagination)
+        if size is None:
+            problems.append(f"{route}: {dotted(pagination)} has no default page size")
+        elif size >= HUGE_PAGE:
+            problems.append(
+                f"{route}: {dotted(pagination)} lets clients ask for any page size "
+                f"(?{page_size_parameter(pagination)}={HUGE_PAGE} is served)"
+            )
     assert not problems, report(
         "Pagination on all list endpoints; `page_size` and `max_page_size` set to sensible values",
         problems,
@@ -644,14 +676,16 @@ def create_rows(model: type[models.Model], owner: Any, count: int) -> None:
                 child.create_batch(CHILDREN_PER_ROW, **{relation.field.name: row})
 
 
-def pagination_page_size(pagination: type | None) -> str | None:
-    """Return the query parameter that sets the page size, if the pagination has one."""
-    return getattr(pagination, "page_size_query_param", None)
+def measurable(pagination: type) -> type:
+    """Return the pagination, given a page-size parameter if it has none, to ask for 1 and 5."""
+    if page_size_parameter(pagination):
+        return pagination
+    return type(pagination.__name__, (pagination,), {"page_size_query_param": "page_size"})
 
 
 def _queries_per_page(client: APIClient, route: Route, size: int) -> tuple[int, int]:
     """Return the queries a request for a page of ``size`` ran, and the rows it listed."""
-    parameter = pagination_page_size(route.view.pagination_class)
+    parameter = page_size_parameter(route.view.pagination_class)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(route.path, {parameter: size})
     assert response.status_code == 200, f"{route}: {response.status_code} {response.content!r}"
@@ -667,17 +701,18 @@ def test_list_query_count_is_constant() -> None:
     problems = []
     for route in routes("test_list_query_count_is_constant"):
         pagination = getattr(route.view, "pagination_class", None)
-        # Lists under an object's URL need that object; lists without a page size to ask
-        # for fail test_list_endpoints_are_paginated.
-        if not route.is_list or "<" in route.path or not pagination_page_size(pagination):
+        # Lists under an object's URL need that object; unpaginated lists fail
+        # test_list_endpoints_are_paginated. Every other list is measured.
+        if not route.is_list or "<" in route.path or pagination is None:
             continue
         model = view_instance(route, "list", user).get_queryset().model
         if model not in factories:
             problems.append(f"{route}: no factory for {dotted(model)} in its app's tests/")
             continue
         create_rows(model, user, LARGER_PAGE)
-        _queries_per_page(client, route, 1)  # warm up: first-request work is not per row
-        small, larger = (_queries_per_page(client, route, size) for size in (1, LARGER_PAGE))
+        with mock.patch.object(route.view, "pagination_class", measurable(pagination)):
+            _queries_per_page(client, route, 1)  # warm up: first-request work is not per row
+            small, larger = (_queries_per_page(client, route, size) for size in (1, LARGER_PAGE))
         assert (small[1], larger[1]) == (1, LARGER_PAGE), f"{route}: pages of {small}, {larger}"
         if larger[0] > small[0]:
             problems.append(
@@ -715,22 +750,53 @@ def _admin_writes(model_admin: admin.ModelAdmin) -> bool:
     )
 
 
-def _saves_through_a_service(model_admin: admin.ModelAdmin) -> bool:
-    """Tell whether the admin is a ``ServiceAdmin`` whose ``save_model`` calls a service."""
-    save_model = type(model_admin).save_model
-    if not isinstance(model_admin, ServiceAdmin) or not is_project_code(save_model):
+def _calls_a_service(method: Any) -> bool:
+    """Tell whether a method written in the project calls a function of a services module."""
+    if not is_project_code(method):
         return False
-    called = (save_model.__globals__.get(name) for name in save_model.__code__.co_names)
+    called = (method.__globals__.get(name) for name in method.__code__.co_names)
     return any(inspect.isfunction(obj) and obj.__module__.endswith("services") for obj in called)
 
 
+def _saves_through_a_service(model_admin: admin.ModelAdmin) -> bool:
+    """Tell whether the admin is a ``ServiceAdmin`` whose ``save_model`` calls a service."""
+    return isinstance(model_admin, ServiceAdmin) and _calls_a_service(type(model_admin).save_model)
+
+
+def _editable_inlines(model_admin: admin.ModelAdmin) -> list[admin.options.InlineModelAdmin]:
+    """Return the inlines on which a superuser may add, change or delete rows of a saved object.
+
+    Their formsets save the rows themselves (``save_formset``), past any service.
+    """
+    request = RequestFactory().get("/")
+    request.user = get_user_model()(is_staff=True, is_superuser=True)
+    obj = model_admin.model()
+    found = []
+    for inline in model_admin.get_inline_instances(request, obj):
+        fields = inline.get_formset(request, obj).form.base_fields
+        if (
+            (inline.has_add_permission(request, obj) and fields)
+            or (inline.has_change_permission(request, obj) and fields)
+            or (inline.can_delete and inline.has_delete_permission(request, obj))
+        ):
+            found.append(inline)
+    return found
+
+
 def test_admin_pages_save_through_services() -> None:
-    problems = [
-        f"{where(type(model_admin))}: adds or changes {model_admin.model._meta.label} "
-        "without a service"
-        for model_admin in project_admins("test_admin_pages_save_through_services")
-        if _admin_writes(model_admin) and not _saves_through_a_service(model_admin)
-    ]
+    problems = []
+    for model_admin in project_admins("test_admin_pages_save_through_services"):
+        label = model_admin.model._meta.label
+        if _admin_writes(model_admin) and not _saves_through_a_service(model_admin):
+            problems.append(
+                f"{where(type(model_admin))}: adds or changes {label} without a service"
+            )
+        if not _calls_a_service(type(model_admin).save_formset):
+            problems += [
+                f"{where(type(model_admin))}: inline {dotted(type(inline))} edits "
+                f"{inline.model._meta.label} rows directly (no service in save_formset)"
+                for inline in _editable_inlines(model_admin)
+            ]
     assert not problems, report(
         "Admin pages that add or change rows save through the services: derive from "
         "`common.admin.ServiceAdmin` and call the service in `save_model`",
@@ -868,11 +934,38 @@ QUERY_CALLS = WRITE_CALLS | {
     "iterator",
 }
 MANAGERS = {"objects", "all_objects", "_default_manager", "_base_manager"}
+
+
+@cache
+def managers() -> frozenset[str]:
+    """Return ``MANAGERS`` and the names of the project models' related managers.
+
+    ``request.user.orders.filter()`` and ``self.items.all()`` query as much as
+    ``Order.objects.filter()``: the app registry names every reverse and many-to-many
+    accessor, the project's own and those third-party models add to its models.
+    """
+    names = set(MANAGERS)
+    for model in project_models():
+        names.update(f.name for f in model._meta.many_to_many)
+        names.update(
+            relation.get_accessor_name()
+            for relation in model._meta.related_objects
+            if relation.one_to_many or relation.many_to_many
+        )
+    return frozenset(names)
+
+
 SQL_CALLS = {"raw", "extra", "execute", "executemany", "RawSQL"}
 SQL_KEYWORDS = {"sql", "where", "select", "tables", "order_by"}
 # The variable names ruff's bandit rules take for secrets, and values shaped like real keys.
-SECRET_NAME = re.compile(r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)($|_)", re.IGNORECASE)
-SECRET_VALUE = re.compile(r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|sk_live_|ghp_\w{20}")
+SECRET_NAME = re.compile(
+    r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?|api_?key)($|_)", re.IGNORECASE
+)
+# Cloud, payment and GitHub keys, private keys, and a password inside a URL (user:pw@host).
+SECRET_VALUE = re.compile(
+    r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|\b[rs]k_(live|test)_|ghp_\w{20}"
+    r"|://[^/\s:@]*:[^/\s@]+@"
+)
 # What services must not import: requests, responses, views and serializers are the API's.
 HTTP_MODULES = (
     "django.http",
@@ -925,16 +1018,32 @@ def _is_atomic(function: ast.FunctionDef) -> bool:
     return any("atomic" in text for text in decorators + blocks)
 
 
+def _writes(function: ast.FunctionDef, helpers: dict[str, ast.FunctionDef]) -> list[ast.Call]:
+    """Return the writes ``function`` makes, itself or through the module's functions it calls.
+
+    A helper that is atomic itself is left out: its writes commit or roll back together.
+    """
+    found, pending, seen = [], [function], {function.name}
+    while pending:
+        for node in ast.walk(pending.pop()):
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Attribute) and node.func.attr in WRITE_CALLS:
+                found.append(node)
+            helper = helpers.get(call_name(node)) if isinstance(node.func, ast.Name) else None
+            if helper is not None and helper.name not in seen and not _is_atomic(helper):
+                seen.add(helper.name)
+                pending.append(helper)
+    return found
+
+
 def test_services_that_write_are_atomic() -> None:
     problems = []
     for path, function in services():
-        writes = [
-            node
-            for node in ast.walk(function)
-            if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in WRITE_CALLS
-        ]
+        helpers = {
+            node.name: node for node in parse(path).body if isinstance(node, ast.FunctionDef)
+        }
+        writes = _writes(function, helpers)
         exempt = allowed(
             "test_services_that_write_are_atomic", f"{path.relative_to(ROOT)}:{function.name}"
         )
@@ -986,7 +1095,7 @@ def test_views_build_no_queries() -> None:
             if not isinstance(node, ast.Call):
                 continue
             on_manager = call_name(node) in QUERY_CALLS and any(
-                isinstance(link, ast.Attribute) and link.attr in MANAGERS
+                isinstance(link, ast.Attribute) and link.attr in managers()
                 for link in _chain(node.func)
             )
             if on_manager or call_name(node) in {"get_object_or_404", "get_list_or_404"}:
@@ -1007,7 +1116,7 @@ def _methods(node: ast.ClassDef) -> list[ast.FunctionDef]:
 def _on_manager(call: ast.Call, names: set[str]) -> bool:
     """Tell whether ``call`` is one of ``names`` on a manager: ``Model.objects....name()``."""
     return call_name(call) in names and any(
-        isinstance(link, ast.Attribute) and link.attr in MANAGERS for link in _chain(call.func)
+        isinstance(link, ast.Attribute) and link.attr in managers() for link in _chain(call.func)
     )
 
 
@@ -1075,15 +1184,48 @@ def _formatted(node: ast.AST | None) -> bool:
     return False
 
 
+def _scope(scope: ast.AST) -> Iterator[ast.AST]:
+    """Yield the nodes of a module or function, but not those of the functions inside it."""
+    pending = list(ast.iter_child_nodes(scope))
+    while pending:
+        node = pending.pop()
+        yield node
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            pending.extend(ast.iter_child_nodes(node))
+
+
+def _formatted_names(nodes: list[ast.AST]) -> set[str]:
+    """Return the names given a formatted string: ``sql = f"..."``, ``sql += ...``."""
+    names = set()
+    for node in nodes:
+        if isinstance(node, ast.Assign | ast.AnnAssign) and _formatted(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
 def test_sql_is_never_formatted() -> None:
     problems = []
     for path in source_files(tests=True):
-        for node in ast.walk(parse(path)):
-            if not (isinstance(node, ast.Call) and call_name(node) in SQL_CALLS):
-                continue
-            sql = node.args[:1] + [k.value for k in node.keywords if k.arg in SQL_KEYWORDS]
-            if any(_formatted(argument) for argument in sql):
-                problems.append(f"{at(path, node)} {ast.unparse(node)[:80]}")
+        tree = parse(path)
+        functions = (
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
+        for scope in (tree, *functions):
+            nodes = list(_scope(scope))
+            names = _formatted_names(nodes)
+            for node in nodes:
+                if not (isinstance(node, ast.Call) and call_name(node) in SQL_CALLS):
+                    continue
+                sql = node.args[:1] + [k.value for k in node.keywords if k.arg in SQL_KEYWORDS]
+                if any(
+                    _formatted(argument)
+                    or (isinstance(argument, ast.Name) and argument.id in names)
+                    for argument in sql
+                ):
+                    problems.append(f"{at(path, node)} {ast.unparse(node)[:80]}")
     assert not problems, report(
         "Never build SQL with f-strings or %: pass values as query parameters",
         problems,
@@ -1106,16 +1248,32 @@ def test_serializers_list_their_fields() -> None:
     )
 
 
+def _key(target: ast.AST) -> str:
+    """Name what is assigned to: ``NAME``, ``obj.NAME``, ``mapping["NAME"]``."""
+    if isinstance(target, ast.Subscript):
+        key = target.slice
+        return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else ""
+    return getattr(target, "id", getattr(target, "attr", ""))
+
+
 def _assigned_strings(tree: ast.Module) -> Iterator[tuple[str, ast.AST, ast.AST]]:
-    """Yield (name, node, value) for every name, attribute or keyword given a value."""
+    """Yield (name, node, value) for every name, attribute, item, dict key or keyword set."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                name = getattr(target, "id", getattr(target, "attr", ""))
-                yield name, node, node.value
+                yield _key(target), node, node.value
         elif isinstance(node, ast.keyword) and node.arg:
             yield node.arg, node.value, node.value
+        elif isinstance(node, ast.Dict):
+            # Settings' keys ({"PASSWORD": ...}); lower-case keys are data (error messages).
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (
+                    isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                    and key.value.isupper()
+                ):
+                    yield key.value, value, value
 
 
 def _literal(node: ast.AST) -> str:

@@ -35,6 +35,13 @@ class TestStandardPagination:
 
         assert page == [10, 11, 12, 13, 14]
 
+    def test_a_page_of_one_item_may_be_asked_for(self) -> None:
+        paginator = StandardPagination()
+
+        page = paginator.paginate_queryset(self.items, get("/items/?page_size=1"))
+
+        assert page == [0]
+
     def test_page_size_is_capped_at_100(self) -> None:
         paginator = StandardPagination()
 

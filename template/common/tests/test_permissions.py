@@ -6,6 +6,12 @@ from uuid import UUID
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
+from rest_framework import status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory, force_authenticate
+from rest_framework.views import APIView
 
 from apps.users.models import User
 from common.permissions import IsAdminOrReadOnly, IsOwner
@@ -89,3 +95,28 @@ class TestIsOwnerComparesIds:
         obj = SimpleNamespace(user_id=UUID(str(owner.pk)))
 
         assert IsOwner().has_object_permission(request("GET", owner), SimpleNamespace(), obj)
+
+
+class Unguarded(APIView):
+    """A view that names no permission: the default applies."""
+
+    def get(self, request: Request) -> Response:
+        return Response({})
+
+    def post(self, request: Request) -> Response:
+        return Response({})
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_default_permission_refuses_anonymous_reads_and_writes(method: str) -> None:
+    response = Unguarded.as_view()(getattr(APIRequestFactory(), method)("/"))
+
+    assert response.status_code == status.HTTP_401_UNAUTHORIZED
+    assert Unguarded().get_permissions()[0].__class__ is IsAuthenticated
+
+
+def test_the_default_permission_lets_a_signed_in_user_in() -> None:
+    request = APIRequestFactory().get("/")
+    force_authenticate(request, user=User(email="member@example.com"))
+
+    assert Unguarded.as_view()(request).status_code == status.HTTP_200_OK

@@ -218,3 +218,25 @@ def test_loading_settings_leaves_the_running_ones_alone(load_settings: SettingsL
     load_settings("production")
 
     assert running == settings.REST_FRAMEWORK
+
+
+def test_base_ships_these_defaults(
+    monkeypatch: pytest.MonkeyPatch, load_settings: SettingsLoader
+) -> None:
+    """The values base.py ships, written out: a changed default fails here, not silently."""
+    monkeypatch.delenv("DJANGO_EMAIL_TIMEOUT", raising=False)
+    base = load_settings("base")
+
+    assert (base.DATA_UPLOAD_MAX_MEMORY_SIZE, base.FILE_UPLOAD_MAX_MEMORY_SIZE) == (
+        5 * 1024 * 1024,
+        5 * 1024 * 1024,
+    )
+    assert base.REST_FRAMEWORK["PAGE_SIZE"] == 20
+    assert (base.SESSION_COOKIE_HTTPONLY, base.CSRF_COOKIE_HTTPONLY) == (True, True)
+    assert (base.SECURE_CONTENT_TYPE_NOSNIFF, base.X_FRAME_OPTIONS) == (True, "DENY")
+    assert base.CORS_ALLOW_CREDENTIALS is True
+    assert base.EMAIL_TIMEOUT == 10
+    assert base.SPECTACULAR_SETTINGS["SERVE_INCLUDE_SCHEMA"] is False
+    assert base.SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] is True
+    # Django's and the libraries' own loggers keep logging.
+    assert base.LOGGING["disable_existing_loggers"] is False

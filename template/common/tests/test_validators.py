@@ -15,6 +15,10 @@ def test_accepts_a_file_at_the_limit() -> None:
     MaxFileSizeValidator(10)(upload(10))
 
 
+def test_accepts_a_smaller_file() -> None:
+    MaxFileSizeValidator(10)(upload(1))
+
+
 def test_refuses_a_larger_file_naming_both_sizes() -> None:
     with pytest.raises(ValidationError) as excinfo:
         MaxFileSizeValidator(10)(upload(11))

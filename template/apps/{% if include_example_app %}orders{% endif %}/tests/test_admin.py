@@ -17,6 +17,14 @@ from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
+# The admin actions on orders and the labels staff pick them by.
+ACTIONS = {
+    "confirm": "Confirm the selected orders",
+    "ship": "Mark the selected orders shipped",
+    "deliver": "Mark the selected orders delivered",
+    "cancel": "Cancel the selected orders",
+}
+
 
 @pytest.mark.parametrize("model", ["order", "product"])
 def test_changelists_render(admin_client: Client, model: str) -> None:
@@ -37,6 +45,28 @@ def test_order_page_shows_its_lines_read_only(admin_client: Client) -> None:
     assert len(inline.forms) == 2
     assert not inline.has_add_permission
     assert not inline.formset.can_delete
+
+
+def test_order_lines_cannot_be_changed_from_the_order_page(admin_client: Client) -> None:
+    order = OrderFactory(items=1)
+    line = order.items.get()
+    before = (line.quantity, line.unit_price, order.total_amount)
+    change_url = reverse("admin:orders_order_change", args=[order.pk])
+    formset = admin_client.get(change_url).context["inline_admin_formsets"][0].formset
+    form = formset.forms[0]
+    management = formset.management_form
+    data = {management.add_prefix(name): value for name, value in management.initial.items()}
+    data |= {form.add_prefix("id"): line.pk, form.add_prefix("order"): order.pk}
+    # Every field of the line, as an editable inline would need them to save.
+    data |= {form.add_prefix("product"): line.product_id, form.add_prefix("quantity"): 999}
+    data |= {form.add_prefix("unit_price"): "0.01"}
+
+    admin_client.post(change_url, data)
+
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert (line.quantity, line.unit_price, order.total_amount) == before
+    assert set(form.fields) == {"id", "order"}
 
 
 def test_product_page_renders(admin_client: Client) -> None:
@@ -61,6 +91,18 @@ def test_an_order_cannot_be_added_edited_or_deleted_by_hand(admin_client: Client
     order.refresh_from_db()
     assert (order.status, order.deleted_at) == (Order.Status.PENDING, None)
     assert order.notes != "edited"
+
+
+def test_actions_are_described_and_need_the_change_permission(admin_client: Client) -> None:
+    response = admin_client.get(reverse("admin:orders_order_changelist"))
+
+    choices = dict(response.context["action_form"].fields["action"].choices)
+    model_admin = response.context["cl"].model_admin
+    actions = {name: model_admin.get_action(name)[0] for name in ACTIONS}
+    assert {name: choices[name] for name in ACTIONS} == ACTIONS
+    assert {name: action.allowed_permissions for name, action in actions.items()} == {
+        name: ["change"] for name in ACTIONS
+    }
 
 
 def run_action(admin_client: Client, action: str, *orders: Order) -> list[str]:
