@@ -1,8 +1,26 @@
 """Read queries for users."""
 
+import uuid
+
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+
 from apps.users.models import User
 
 
 def user_get_by_email(*, email: str) -> User | None:
-    """Return the user with this e-mail address (any case), or ``None``."""
+    """Return the user with this e-mail address (any case), or ``None``.
+
+    Every lookup by a submitted address (registration, resending the verification link,
+    password reset) goes through here, so the address is matched one way everywhere.
+    """
     return User.objects.filter(email__iexact=email).first()
+
+
+def user_get_by_uid(*, uid: str) -> User | None:
+    """Return the user a password reset link names (its id, base64-encoded), or ``None``."""
+    try:
+        pk = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
+    except (ValueError, TypeError):
+        return None
+    return User.objects.filter(pk=pk).first()

@@ -42,3 +42,15 @@ class LoginAccountThrottle(ClientNetworkMixin, SimpleRateThrottle):
         normalized = email.strip().lower().encode(errors="surrogatepass")
         account = salted_hmac(self.scope, normalized, algorithm="sha256")
         return self.cache_format % {"scope": self.scope, "ident": account.hexdigest()}
+
+
+class MailAccountThrottle(LoginAccountThrottle):
+    """Count the e-mails asked for each address (scope ``mail_account``), from anywhere.
+
+    Resending a verification link and asking for a password reset send mail to whatever
+    address is posted; the per-client ``mail`` scope alone would let many clients fill one
+    inbox. The key is the posted address, whether or not it has an account, so a 429 tells
+    nothing about who is registered.
+    """
+
+    scope = "mail_account"
