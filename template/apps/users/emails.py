@@ -1,7 +1,7 @@
 """E-mails to account owners: registration tells its outcome here, never in the response.
 
 Links point at the client application (``ACCOUNT_EMAIL_VERIFICATION_URL``,
-``ACCOUNT_PASSWORD_RESET_URL``), whose page posts the token back to the API.
+``ACCOUNT_RESET_URL``), whose page posts the token back to the API.
 """
 
 from django.conf import settings
@@ -33,7 +33,7 @@ def send_registration_attempt_email(*, user: User) -> None:
 
 def send_password_reset_email(*, user: User) -> None:
     """Send the owner of an account a one-time link to choose a new password."""
-    link = settings.ACCOUNT_PASSWORD_RESET_URL.format(
+    link = settings.ACCOUNT_RESET_URL.format(
         uid=password_reset_uid(user=user),
         token=password_reset_token(user=user),
     )
