@@ -580,6 +580,8 @@ def _jwt(live: LiveProject, *, alg: str = "HS256", key: str = "", lifetime: int 
         "iat": now - 600,
         "jti": secrets.token_hex(16),
         "user_id": live.user_ids["alice"],
+        # Alice's sessions never ended: her tokens carry the first session generation.
+        "session_generation": 0,
     }
     header = _b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     payload = _b64(json.dumps(claims).encode())
