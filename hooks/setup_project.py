@@ -114,9 +114,8 @@ def choose_python() -> tuple[str, str, str, str]:
     match = re.search(r"""^requires-python\s*=\s*["']>=(\d+\.\d+)""", read("pyproject.toml"), re.M)
     have = "{}.{}".format(*sys.version_info[:2])
     want = match[1] if match else have
-    # A pyenv or asdf shim is on PATH even for a version that is not installed: ask it.
-    found = shutil.which(f"python{want}") if want != have else None
-    if found and query(found, "-c", VERSION) == want:
+    found = find_python(want) if want != have else None
+    if found:
         return found, f"python{want}", LOCK, ""
     if sys.version_info[:2] >= tuple(map(int, want.split("."))):
         return sys.executable, "python3", LOCK, ""
@@ -130,6 +129,28 @@ def choose_python() -> tuple[str, str, str, str]:
         f"    copier update --trust --defaults --data python_version={have}"
     )
     return sys.executable, "python3", RANGES, warning
+
+
+def find_python(version: str) -> str | None:
+    """Return a working Python ``version`` ("3.12"): on PATH, else installed by pyenv.
+
+    A pyenv or asdf shim is on PATH even for a version that is not selected or installed
+    (pyenv's then exits 127), so each candidate is asked for its version. pyenv's own
+    builds are found under ``$(pyenv root)/versions/``, the newest patch release first.
+    """
+    root = os.environ.get("PYENV_ROOT") or query("pyenv", "root") or Path.home() / ".pyenv"
+    builds = Path(root).glob(f"versions/{version}.*/bin/python{version}")
+    newest_first = sorted(builds, key=lambda path: _release(path.parents[1].name), reverse=True)
+    for candidate in [shutil.which(f"python{version}"), *map(str, newest_first)]:
+        if candidate and query(candidate, "-c", VERSION) == version:
+            return candidate
+    return None
+
+
+def _release(name: str) -> tuple[int, ...]:
+    """Return the numbers of a release name ("3.12.10" -> (3, 12, 10); "3.12-dev" -> (3, 12))."""
+    numbers = re.match(r"[\d.]*\d", name)
+    return tuple(map(int, numbers.group().split("."))) if numbers else ()
 
 
 def pip_commands(python: str, requirements: str) -> list[tuple[str, ...]]:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import itertools
 import os
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from copier import run_copy
+from uv import find_uv_bin
+
+from extensions.context import DEFAULT_DJANGO, PROJECTS_LOCKS
+from hooks.setup_project import find_python
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 OPTIONS = ("use_jwt", "use_celery", "use_s3", "use_sentry")
@@ -26,6 +35,9 @@ BASE_ANSWERS: dict[str, Any] = {
 }
 
 
+DEFAULT_COMBO = {"use_jwt": True, "use_celery": False, "use_s3": False, "use_sentry": False}
+
+
 def combo_id(answers: dict[str, Any]) -> str:
     """Name a combination by what it turns on ("jwt+celery", "none-noexample-py3.11")."""
     on = [option.removeprefix("use_") for option in OPTIONS if answers.get(option)]
@@ -34,6 +46,8 @@ def combo_id(answers: dict[str, Any]) -> str:
         name += "-noexample"
     if "python_version" in answers:
         name += f"-py{answers['python_version']}"
+    if answers.get("django_version", DEFAULT_DJANGO) != DEFAULT_DJANGO:
+        name += f"-django{answers['django_version']}"
     return name
 
 
@@ -42,11 +56,18 @@ def _combos() -> list[dict[str, Any]]:
         {**dict(zip(OPTIONS, values, strict=True)), "include_example_app": True}
         for values in itertools.product((False, True), repeat=len(OPTIONS))
     ]
-    # The two renders without the example app also cover the other Python targets.
+    # The two renders without the example app also cover the other Python targets, and
+    # Django 6.1 on 3.13; the default options with the example app, Django 6.1 on 3.12.
     combos += [
-        {**dict.fromkeys(OPTIONS, value), "include_example_app": False, "python_version": version}
-        for value, version in ((False, "3.11"), (True, "3.13"))
+        {
+            **dict.fromkeys(OPTIONS, value),
+            "include_example_app": False,
+            "python_version": python,
+            "django_version": django,
+        }
+        for value, python, django in ((False, "3.11", "5.2"), (True, "3.13", "6.1"))
     ]
+    combos.append({**DEFAULT_COMBO, "include_example_app": True, "django_version": "6.1"})
     return combos
 
 
@@ -58,7 +79,6 @@ COMBOS = [
     if not os.environ.get("COPIER_DRF_COMBOS")
     or combo_id(combo) in os.environ["COPIER_DRF_COMBOS"].split(",")
 ]
-DEFAULT_COMBO = {"use_jwt": True, "use_celery": False, "use_s3": False, "use_sentry": False}
 
 
 def render_project(destination: Path, *, defaulted: tuple[str, ...] = (), **answers: Any) -> Path:
@@ -133,10 +153,11 @@ def run_in(
     *args: str,
     env: dict[str, str] | None = None,
     timeout: float = 600,
+    python: str | Path = sys.executable,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python <args>`` in ``project``; fail the test with the output if it fails."""
     result = subprocess.run(
-        [sys.executable, *args],
+        [str(python), *args],
         cwd=project,
         env=env or project_env(),
         capture_output=True,
@@ -161,3 +182,74 @@ def isolated_cwd(tmp_path: Path) -> Iterator[Path]:
         yield tmp_path
     finally:
         os.chdir(previous)
+
+
+# Where the virtualenvs of the generated projects' own commands live, one per (Python, Django
+# series), named after the hash of what they hold: kept between sessions, rebuilt when the lock
+# changes. The template's .venv (Python running pytest, Django 5.2) serves every other test.
+PROJECT_ENVS = Path(tempfile.gettempdir()) / "copier-drf-envs"
+
+
+def project_python(python_version: str, django_version: str = DEFAULT_DJANGO) -> Path:
+    """Return the Python of a virtualenv holding every requirement of a project on these.
+
+    As in the setup step: the running Python where it is the one asked for (the template's
+    .venv holds the Django 5.2 lock's pins), else one found as the step finds it (PATH, then
+    pyenv's builds), which must be installed: the matrix claims to run on it. Its environment
+    is the series' universal lock, installed by uv with hashes checked, created once (xdist
+    workers and concurrent sessions wait on a file lock; a half-built one is never used).
+    """
+    if django_version == DEFAULT_DJANGO and python_version == "{}.{}".format(*sys.version_info):
+        return Path(sys.executable)  # the template's .venv: the setup step would use it too
+    interpreter = find_python(python_version)
+    if interpreter is None:
+        pytest.fail(f"Python {python_version} is not installed (PATH, pyenv): the matrix needs it")
+    lock = PROJECTS_LOCKS[django_version]
+    digest = hashlib.sha256(lock.read_bytes() + interpreter.encode()).hexdigest()[:12]
+    target = PROJECT_ENVS / f"py{python_version}-django{django_version}-{digest}"
+    PROJECT_ENVS.mkdir(parents=True, exist_ok=True)
+    with (PROJECT_ENVS / f"{target.name}.lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if not target.exists():
+            _build_env(target, interpreter, lock)
+    return target / "bin" / "python"
+
+
+def combo_python(answers: dict[str, Any]) -> Path:
+    """Return the Python a combination's project runs on (``project_python``)."""
+    python = answers.get("python_version", BASE_ANSWERS["python_version"])
+    return project_python(python, answers.get("django_version", DEFAULT_DJANGO))
+
+
+def _build_env(target: Path, interpreter: str, lock: Path) -> None:
+    partial = target.with_name(f"{target.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    uv = find_uv_bin()
+    started = time.perf_counter()
+    install = ["--require-hashes", "--no-deps", "--compile-bytecode", "-r", str(lock)]
+    commands = [
+        [uv, "venv", "--quiet", "--python", interpreter, str(partial)],
+        [uv, "pip", "install", "--quiet", "--python", str(partial / "bin" / "python"), *install],
+    ]
+    for command in commands:
+        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        if done.returncode:
+            pytest.fail(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    partial.rename(target)
+    print(f"{target.name}: built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List, per combination, the Python and Django its generated suite ran on."""
+    lines = sorted(
+        f"{report.head_line}: {value} ({report.outcome})"
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if isinstance(report, pytest.TestReport) and report.when == "call"
+        for name, value in report.user_properties
+        if name == "ran_on"
+    )
+    if lines:
+        terminalreporter.section("generated suites: interpreter and Django per combination")
+        for line in lines:
+            terminalreporter.write_line(line)

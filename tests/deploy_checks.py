@@ -48,14 +48,15 @@ CI_COMMANDS += ("makemigrations --check", "check --deploy", "docker build")
 BUILD_TOOLS = re.compile(r"\b(build-essential|gcc|g\+\+|clang|libpq-dev|python3?-dev)\b")
 
 
-def check_deploy_files(project: Path) -> None:
-    """Run every check below on ``project``."""
+def check_deploy_files(project: Path, python: str | Path = sys.executable) -> None:
+    """Run every check below on ``project``, booting it with ``python``."""
     checks = [check_dockerfile, check_hadolint, check_dockerignore, check_python_version]
     checks += [check_compose, check_compose_schema, check_workflow, check_workflow_schema]
     checks += [check_actionlint, check_dependabot, check_pre_commit, check_makefile]
-    checks += [check_gunicorn_config, check_production_boot]
+    checks += [check_gunicorn_config]
     for check in checks:
         check(project)
+    check_production_boot(project, python=python)
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -393,11 +394,13 @@ def build_settings(project: Path) -> dict[str, str]:
     return dict(word.split("=", 1) for word in words)
 
 
-def check_production_boot(project: Path, *, collect: bool = False) -> None:
+def check_production_boot(
+    project: Path, *, collect: bool = False, python: str | Path = sys.executable
+) -> None:
     """In the build context, with the env of the Dockerfile's collectstatic: the image's CMD
     loads the app, collectstatic works (``--dry-run`` unless ``collect``: the real run builds
     the manifest too, a second more) and the HEALTHCHECK's path resolves. No database or
-    Redis is contacted."""
+    Redis is contacted. ``python`` has the project's requirements installed."""
     final = list(stages(project).values())[-1]
     env = {}  # The final stage's ENV, then the KEY=value words of its collectstatic RUN.
     for values in _all(final, "ENV"):
@@ -410,7 +413,7 @@ def check_production_boot(project: Path, *, collect: bool = False) -> None:
     )
     health = re.search(r"['\"](/[\w/.-]*)['\"]", _last(final, "HEALTHCHECK")[-1])
     assert health, "the HEALTHCHECK should request a path of the app"
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    env["PATH"] = os.pathsep.join([str(Path(python).parent), os.environ["PATH"]])
     env["HOME"] = os.environ.get("HOME", tempfile.gettempdir())
     # Bytecode goes to a shared cache outside the project: later runs skip compiling Django.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -418,7 +421,7 @@ def check_production_boot(project: Path, *, collect: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         context = copy_build_context(project, Path(folder))
         args = ["" if collect else "--dry-run", health.group(1), *_last(final, "CMD")]
-        _run([sys.executable, "-c", _BOOT_SCRIPT, *args], context, env)
+        _run([str(python), "-c", _BOOT_SCRIPT, *args], context, env)
         if collect:
             manifest = json.loads((context / "staticfiles/staticfiles.json").read_text("utf-8"))
             for prefix in ("admin/", "rest_framework/"):

@@ -413,8 +413,8 @@ VIOLATIONS = {
         lambda project: replace(
             project,
             "config/urls.py",
-            'path("admin/", admin.site.urls),\n',
-            'path("admin/", admin.site.urls),\n    path("api/", include("apps.notes.urls")),\n',
+            'path("api/health/", ',
+            'path("api/", include("apps.notes.urls")),\n    path("api/health/", ',
         ),
         ("/api/notes/ (apps/notes/views.py", "under a version prefix (`/api/v1/`)"),
     ),

@@ -1,7 +1,8 @@
 """The deployment files of rendered projects pass ``tests/deploy_checks.py``, offline.
 
 Each check runs on every option off and every option on, with the example app (Python
-3.12) and without it (3.11 and 3.13); ``test_matrix.py`` runs them all on every combination.
+3.12) and without it (3.11, and 3.13 with Django 6.1); ``test_matrix.py`` runs them all on
+every combination.
 The mutation tests break a copy of a rendered project the way a real change could, one
 mistake each, and the check that guards against it must fail with the reason.
 """
@@ -16,7 +17,7 @@ import pytest
 import yaml
 
 from tests import deploy_checks as checks
-from tests.conftest import COMBOS, OPTIONS, combo_id
+from tests.conftest import COMBOS, OPTIONS, combo_id, combo_python
 
 DEPLOY_PARAMS = [
     pytest.param(combo, id=combo_id(combo), marks=pytest.mark.xdist_group(combo_id(combo)))
@@ -123,9 +124,10 @@ def test_gunicorn_config(project: Path) -> None:
 
 
 @deploy_matrix
-def test_production_boot(project: Path) -> None:
+def test_production_boot(project: Path, request: pytest.FixtureRequest) -> None:
     """The image's CMD loads the app with the Dockerfile's environment; collectstatic works."""
-    checks.check_production_boot(project)
+    answers = request.node.callspec.params["project"]
+    checks.check_production_boot(project, python=combo_python(answers))
 
 
 @on_base_worker

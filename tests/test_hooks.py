@@ -464,6 +464,23 @@ def test_python_of_the_projects_version_is_found_on_path(project: Path, bin_dir:
     assert setup.manual_commands("venv")[0] == "python3.99 -m venv .venv"
 
 
+def test_python_built_by_pyenv_is_found_behind_a_failing_shim(
+    project: Path, bin_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pyenv shim exits 127 for a version it does not select: pyenv's build is used."""
+    _write_executable(bin_dir / "python3.99", "#!/bin/sh\nexit 127\n")
+    root = tmp_path / "pyenv"
+    for version in ("3.99.2", "3.99.10"):
+        _write_executable(
+            root / "versions" / version / "bin" / "python3.99", "#!/bin/sh\necho 3.99\n"
+        )
+    monkeypatch.setenv("PYENV_ROOT", str(root))
+    _require_python(project, "3.99")
+
+    newest = str(root / "versions" / "3.99.10" / "bin" / "python3.99")
+    assert setup.choose_python()[:3] == (newest, "python3.99", setup.LOCK)
+
+
 def test_a_newer_running_python_gets_the_lock(project: Path) -> None:
     _require_python(project, "3.1")
 

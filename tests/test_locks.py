@@ -103,6 +103,29 @@ def test_lock_check_reports_drift(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "does not satisfy django-x>=1" in found
 
 
+def _series_pins(path: Path) -> dict[tuple[str, str], str]:
+    """Return a lock's versions by (package, environment marker)."""
+    pins = {}
+    for entry in context.parse_lock(path.read_text(encoding="utf-8")):
+        requirement, _, marker = entry.pin[0].removesuffix("\\").partition(";")
+        pins[entry.name, marker.strip()] = requirement.split("==")[1].strip()
+    return pins
+
+
+def test_django_series_locks_differ_only_in_django() -> None:
+    """Each series' lock pins Django in its range; every other shared package alike.
+
+    The matrix runs most combinations on the 5.2 lock: the 6.1 lock must not carry other
+    versions of the libraries, untested there (scripts/lock.py seeds it from projects.lock).
+    """
+    pins = {series: _series_pins(path) for series, path in context.PROJECTS_LOCKS.items()}
+    lts, feature = pins["5.2"], pins["6.1"]
+    assert lts[("django", "")].startswith("5.2.")
+    assert feature[("django", "")].startswith("6.1.")
+    differing = {key for key in lts.keys() & feature.keys() if lts[key] != feature[key]}
+    assert differing == {("django", "")}
+
+
 def test_requirements_test_installs_the_projects_requirements() -> None:
     """requirements-test.txt takes the projects' list and the lock's pins from lock.py's files.
 

@@ -1,19 +1,23 @@
 """Every option combination renders into a project that lints clean and passes its own checks.
 
 Each combination is rendered once per xdist worker and all its tests run on that worker
-(``xdist_group``), so the full matrix costs one render per combination.
+(``xdist_group``), so the full matrix costs one render per combination. The project's own
+commands run on the Python its ``python_version`` names, in a virtualenv of its Django
+series' lock shared by every combination on that pair (``conftest.project_python``); the
+terminal summary lists the interpreter and Django of each generated suite.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import COMBOS, OPTIONS, combo_id, production_env, run_in
+from tests.conftest import COMBOS, OPTIONS, combo_id, combo_python, production_env, run_in
 from tests.deploy_checks import check_deploy_files
 
 COMBO_PARAMS = [
@@ -24,6 +28,12 @@ COMBO_PARAMS = [
 # Jinja syntax left in a rendered file. GitHub Actions' ${{ }} and Django templates under
 # templates/ legitimately use braces, so they are left out of this check.
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|\{\{-|-\}\}")
+
+# What the matrix summary says a generated suite ran on.
+RAN_ON = (
+    "import sys, django; "
+    "print(f'Python {sys.version.split()[0]} ({sys.executable}), Django {django.get_version()}')"
+)
 
 # What must not appear anywhere in a project generated without the option.
 DISABLED_OPTION_TRACES: dict[str, re.Pattern[str]] = {
@@ -68,6 +78,12 @@ def deploy_env(project: Path, answers: dict[str, Any]) -> dict[str, str]:
 def project(render: Callable[..., Path], request: pytest.FixtureRequest) -> Path:
     """Return the rendered project of the test's combination."""
     return render(**request.param)
+
+
+@pytest.fixture
+def python(request: pytest.FixtureRequest) -> Path:
+    """Return the Python the combination's project runs on, its requirements installed."""
+    return combo_python(request.node.callspec.params["project"])
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
@@ -116,17 +132,17 @@ def test_no_trace_of_disabled_options(project: Path) -> None:
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
-def test_ruff_passes_under_the_project_config(project: Path) -> None:
+def test_ruff_passes_under_the_project_config(project: Path, python: Path) -> None:
     """The project is clean under its own strict ruff rules and formatting."""
-    run_in(project, "-m", "ruff", "check", "--no-cache", ".")
-    run_in(project, "-m", "ruff", "format", "--no-cache", "--check", ".")
+    run_in(project, "-m", "ruff", "check", "--no-cache", ".", python=python)
+    run_in(project, "-m", "ruff", "format", "--no-cache", "--check", ".", python=python)
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
-def test_django_checks_pass(project: Path) -> None:
+def test_django_checks_pass(project: Path, python: Path) -> None:
     """System checks, migrations and the OpenAPI schema are all in order."""
-    run_in(project, "manage.py", "check", "--fail-level", "WARNING")
-    run_in(project, "manage.py", "makemigrations", "--check", "--dry-run")
+    run_in(project, "manage.py", "check", "--fail-level", "WARNING", python=python)
+    run_in(project, "manage.py", "makemigrations", "--check", "--dry-run", python=python)
     run_in(
         project,
         "manage.py",
@@ -135,30 +151,39 @@ def test_django_checks_pass(project: Path) -> None:
         "--fail-on-warn",
         "--file",
         str(project / "schema.yml"),
+        python=python,
     )
     (project / "schema.yml").unlink()
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
 def test_check_deploy_passes_with_production_settings(
-    project: Path, request: pytest.FixtureRequest
+    project: Path, python: Path, request: pytest.FixtureRequest
 ) -> None:
     """``check --deploy`` finds nothing to warn about in production settings."""
     answers = request.node.callspec.params["project"]
     env = deploy_env(project, answers)
-    result = run_in(project, "manage.py", "check", "--deploy", "--fail-level", "DEBUG", env=env)
+    deploy = ("manage.py", "check", "--deploy", "--fail-level", "DEBUG")
+    result = run_in(project, *deploy, env=env, python=python)
     assert "no issues" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
-def test_generated_test_suite_passes(project: Path) -> None:
+def test_generated_test_suite_passes(
+    project: Path, python: Path, record_property: Callable[[str, object], None]
+) -> None:
     """The project's own tests pass, above its coverage gate, as its CI runs them.
 
     CI measures coverage (a local run leaves it out) and draws ten times as many random cases
     as a local run (the "ci" Hypothesis profile).
     """
+    versions = subprocess.run(
+        [python, "-c", RAN_ON], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    record_property("ran_on", versions)
+    print(f"{project.parent.name}: {versions}")
     pytest = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "--cov", "--hypothesis-profile=ci")
-    result = run_in(project, *pytest)
+    result = run_in(project, *pytest, python=python)
     output = result.stdout
     assert re.search(r"\d+ passed", output), output[-3000:]
     assert "Required test coverage of 90.0% reached" in output, output[-3000:]
@@ -169,6 +194,6 @@ def test_generated_test_suite_passes(project: Path) -> None:
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
-def test_deployment_files_are_valid(project: Path) -> None:
+def test_deployment_files_are_valid(project: Path, python: Path) -> None:
     """Every check of ``deploy_checks.py``: Dockerfile, compose, CI, hooks, Makefile, boot."""
-    check_deploy_files(project)
+    check_deploy_files(project, python=python)

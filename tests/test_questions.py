@@ -18,7 +18,9 @@ from extensions.context import (
     FALLBACK_SLUG,
     RESERVED_NAMES,
     closest_to_running_python,
+    python_django_problem,
     python_name_problem,
+    pythons_for_django,
     slugify_python,
 )
 from tests.conftest import BASE_ANSWERS, TEMPLATE_ROOT, render_project
@@ -57,6 +59,11 @@ def copier_defaults() -> dict[str, Any]:
         ({"author_email": "not-an-email"}, "not a valid e-mail address"),
         ({"author_email": "a@b"}, "not a valid e-mail address"),
         ({"python_version": "3.10"}, "'3.10' is not in ['3.11', '3.12', '3.13']"),
+        ({"django_version": "6.0"}, "'6.0' is not in ['5.2', '6.1']"),
+        (
+            {"django_version": "6.1", "python_version": "3.11"},
+            "Django 6.1 needs Python 3.12 or later: choose Python 3.12 or later, or Django 5.2",
+        ),
     ],
 )
 def test_bad_answer_is_rejected_with_reason(
@@ -190,7 +197,37 @@ def test_python_choices_match_the_default_expression() -> None:
     """copier.yml lists the versions twice (choices, default): they must agree."""
     question = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["python_version"]
     assert question["choices"] == PYTHON_CHOICES
-    assert question["default"] == f"{{{{ {PYTHON_CHOICES} | closest_to_running_python }}}}"
+    assert question["default"] == (
+        f"{{{{ {PYTHON_CHOICES} | pythons_for_django(django_version) "
+        "| closest_to_running_python }}"
+    )
+
+
+def test_django_series_filters_the_pythons() -> None:
+    assert pythons_for_django(PYTHON_CHOICES, "5.2") == PYTHON_CHOICES
+    assert pythons_for_django(PYTHON_CHOICES, "6.1") == ["3.12", "3.13"]
+    assert python_django_problem("3.11", "5.2") == ""
+    assert python_django_problem("3.12", "6.1") == ""
+    assert "needs Python 3.12" in python_django_problem("3.11", "6.1")
+
+
+def test_django_question_comes_before_python() -> None:
+    """The Python default and validator read django_version: Copier asks in file order."""
+    questions = list(yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()))
+    assert questions.index("django_version") < questions.index("python_version")
+
+
+def test_default_python_follows_django_6_1(tmp_path: Path) -> None:
+    """On Django 6.1 the default is the supported Python nearest the running one."""
+    expected = closest_to_running_python(["3.12", "3.13"])
+    project = render_project(
+        tmp_path / "project", defaulted=("python_version",), django_version="6.1"
+    )
+
+    answers = (project / ".copier-answers.yml").read_text()
+    assert f"python_version: '{expected}'" in answers
+    assert "django_version: '6.1'" in answers
+    assert "Django>=6.1,<6.2" in (project / "requirements" / "base.txt").read_text()
 
 
 def test_default_python_version_is_the_running_one(tmp_path: Path) -> None:

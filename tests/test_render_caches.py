@@ -59,3 +59,21 @@ def test_derived_values_follow_the_answers_on_every_call() -> None:
         seen.append((values["settings_components"], jwt_required))
 
     assert seen == [(["jwt"], True), ([], False), (["jwt"], True)]
+
+
+def test_derived_values_follow_the_django_series() -> None:
+    updater = context.ContextUpdater(jinja2.Environment(autoescape=True))
+    derived = {}
+    for series in ("5.2", "6.1"):
+        values: dict[str, Any] = {"python_version": "3.12", "use_jwt": True}
+        values["django_version"] = series
+        updater.hook(values)
+        derived[series] = values
+
+    assert derived["5.2"]["settings_components"] == ["jwt"]
+    assert derived["6.1"]["settings_components"] == ["csp", "jwt"]
+    assert (derived["5.2"]["django_csp"], derived["6.1"]["django_csp"]) == (False, True)
+    assert "Django>=5.2,<5.3" in derived["5.2"]["base_requirements"]
+    assert "Django>=6.1,<6.2" in derived["6.1"]["base_requirements"]
+    assert "\ndjango==5.2." in derived["5.2"]["production_lock"]
+    assert "\ndjango==6.1." in derived["6.1"]["production_lock"]

@@ -8,7 +8,9 @@ bucket is then inspected with boto3 from outside the project:
 - two users uploading "avatar.png" get two objects under ``media/avatars/YYYY/MM/``, and
   the second upload leaves the first object's bytes alone (no overwrite);
 - the signed URL the API returns fetches the object from the server;
-- replacing an avatar deletes the old object once the transaction commits.
+- replacing an avatar deletes the old object;
+- with the S3 server stopped, removing or uploading an avatar answers 503 in the error
+  envelope and leaves the user's row pointing at the object it had.
 
 moto (``moto[server]``) and Redis on 127.0.0.1 are required: if either is missing, the
 test fails and says so; it is never skipped.
@@ -48,7 +50,8 @@ SERVER_START_TIMEOUT = 30
 SERVER_STOP_TIMEOUT = 10
 COMMAND_TIMEOUT = 120
 # upload_to="avatars/%Y/%m/" under the storage's location "media".
-KEY_PATTERN = re.compile(r"media/avatars/(?P<month>\d{4}/\d{2})/avatar[\w-]*\.png")
+# The file name is random: nothing of the client's "avatar.png" is kept.
+KEY_PATTERN = re.compile(r"media/avatars/(?P<month>\d{4}/\d{2})/[0-9a-f]{32}\.png")
 HINT = "install the template's test requirements (`pip install -r requirements-test.txt`)"
 
 # Run by `manage.py shell -c` in the project: each user uploads an image named
@@ -87,6 +90,35 @@ for email, color in {uploads!r}:
 """
 
 
+# Run by `manage.py shell -c` once the S3 server is down: remove, then upload, the avatar
+# of an existing user; one JSON line for each, with the avatar the database has after it.
+WHILE_S3_IS_DOWN = """
+import io
+import json
+
+from django.urls import reverse
+from PIL import Image
+from rest_framework.test import APIClient
+
+from apps.users.models import User
+
+user = User.objects.get(email={email!r})
+client = APIClient()
+client.force_authenticate(user=user)
+image = io.BytesIO()
+Image.new("RGB", (16, 16), "black").save(image, "PNG")
+image.name = "avatar.png"
+image.seek(0)
+for response in (
+    client.delete(reverse("v1:user-avatar")),
+    client.put(reverse("v1:user-avatar"), {{"avatar": image}}, format="multipart"),
+):
+    user.refresh_from_db()
+    result = {{"status": response.status_code, "body": response.json()}}
+    print(json.dumps({{**result, "name": user.avatar.name}}))
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -110,8 +142,17 @@ def _wait_until_listening(server: subprocess.Popen, url: str, log: Path) -> None
 
 
 @pytest.fixture
-def moto_endpoint(tmp_path: Path) -> Iterator[str]:
-    """Start moto's S3 server on a free loopback port; stop it afterwards. Yield its URL."""
+def moto_endpoint(moto_server: tuple[str, subprocess.Popen]) -> str:
+    """Return the URL of moto's S3 server."""
+    return moto_server[0]
+
+
+@pytest.fixture
+def moto_server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Start moto's S3 server on a free loopback port; stop it afterwards.
+
+    Yield its URL and its process, which a test may stop earlier.
+    """
     try:
         import moto.server  # noqa: F401, PLC0415 (only to fail early with a clear message)
     except ImportError as error:
@@ -128,7 +169,7 @@ def moto_endpoint(tmp_path: Path) -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     try:
         _wait_until_listening(server, endpoint, log)
-        yield endpoint
+        yield endpoint, server
     finally:
         server.terminate()
         try:
@@ -188,15 +229,8 @@ def _sha256(s3: Any, key: str) -> str:
     return hashlib.sha256(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()).hexdigest()
 
 
-def test_avatars_are_stored_on_s3_without_overwriting(
-    render: Callable[..., Path],
-    s3: Any,
-    moto_endpoint: str,
-    redis_url: str,
-    tmp_path: Path,
-) -> None:
-    project = render(**ANSWERS)
-    env = production_env(
+def _s3_env(tmp_path: Path, redis_url: str, moto_endpoint: str, **extra: str) -> dict[str, str]:
+    return production_env(
         tmp_path / "db.sqlite3",
         REDIS_URL=redis_url,
         AWS_STORAGE_BUCKET_NAME=BUCKET,
@@ -207,7 +241,19 @@ def test_avatars_are_stored_on_s3_without_overwriting(
         # Keep boto3 away from the machine's own AWS configuration.
         AWS_CONFIG_FILE=str(tmp_path / "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-aws-credentials"),
+        **extra,
     )
+
+
+def test_avatars_are_stored_on_s3_without_overwriting(
+    render: Callable[..., Path],
+    s3: Any,
+    moto_endpoint: str,
+    redis_url: str,
+    tmp_path: Path,
+) -> None:
+    project = render(**ANSWERS)
+    env = _s3_env(tmp_path, redis_url, moto_endpoint)
     run_in(project, "manage.py", "migrate", "--noinput", env=env, timeout=COMMAND_TIMEOUT)
 
     def upload(*uploads: tuple[str, str]) -> list[dict[str, Any]]:
@@ -247,3 +293,35 @@ def test_avatars_are_stored_on_s3_without_overwriting(
     (alice_again,) = upload(("alice@example.com", "green"))
     assert _keys(s3) == {bob_key, f"media/{alice_again['name']}"}
     assert alice_key not in _keys(s3)
+
+
+def test_storage_down_answers_503_and_changes_nothing(
+    render: Callable[..., Path],
+    s3: Any,
+    moto_server: tuple[str, subprocess.Popen],
+    redis_url: str,
+    tmp_path: Path,
+) -> None:
+    project = render(**ANSWERS)
+    endpoint, server = moto_server
+    # One attempt per call: botocore's retries with back-off would only make the wait longer.
+    env = _s3_env(tmp_path, redis_url, endpoint, AWS_MAX_ATTEMPTS="1")
+    run_in(project, "manage.py", "migrate", "--noinput", env=env, timeout=COMMAND_TIMEOUT)
+    script = UPLOAD_AVATARS.format(uploads=[("alice@example.com", "red")])
+    output = run_in(project, "manage.py", "shell", "-c", script, env=env, timeout=COMMAND_TIMEOUT)
+    (uploaded,) = _json_lines(output.stdout)
+    assert uploaded["status"] == 200, uploaded
+    key = f"media/{uploaded['name']}"
+    assert _keys(s3) == {key}
+
+    server.terminate()
+    server.wait(timeout=SERVER_STOP_TIMEOUT)
+    script = WHILE_S3_IS_DOWN.format(email="alice@example.com")
+    output = run_in(project, "manage.py", "shell", "-c", script, env=env, timeout=COMMAND_TIMEOUT)
+
+    removal, upload = _json_lines(output.stdout)
+    for result in (removal, upload):
+        assert result["status"] == 503, result
+        assert result["body"]["error"]["code"] == "service_unavailable", result
+        # The row still points at the object that was in the bucket when S3 went down.
+        assert result["name"] == uploaded["name"], result

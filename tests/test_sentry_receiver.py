@@ -64,6 +64,57 @@ print(json.dumps({{"status": response.status_code, "active": sentry_sdk.get_clie
 """
 
 
+# Run like RAISE_IN_A_VIEW: login and registration fail inside, with the password and the
+# phone number (from the environment, out of sys.argv) in the body; then two client errors
+# Django answers with a 400.
+BREAK_CREDENTIAL_ENDPOINTS = """
+import json
+import os
+from unittest import mock
+
+import sentry_sdk
+from django.contrib.auth.backends import ModelBackend
+from django.test import Client
+from django.urls import reverse
+
+from apps.users.services import user_create
+
+password = os.environ["CHECK_PASSWORD"]
+email = "someone@example.com"
+phone_number = os.environ["CHECK_PHONE_NUMBER"]
+user_create(email=email, password=password, phone_number=phone_number)
+
+
+def fail(*args, **kwargs):
+    raise RuntimeError("the dependency is down")
+
+
+client = Client(raise_request_exception=False)
+statuses = {{}}
+with mock.patch.object(ModelBackend, "authenticate", fail):
+    statuses["login"] = client.post(
+        reverse("v1:auth-login"), {{"email": email, "password": password}},
+        content_type="application/json",
+    ).status_code
+with mock.patch("apps.users.views.user_register", fail):
+    body = {{
+        "email": email, "password": password, "password_confirm": password,
+        "phone_number": phone_number,
+    }}
+    statuses["registration"] = client.post(
+        reverse("v1:auth-register"), body, content_type="application/json"
+    ).status_code
+statuses["forged_host"] = client.get("/api/health/", HTTP_HOST="attacker.example.com").status_code
+statuses["too_big"] = client.post(
+    "/admin/login/", "a=" + "x" * (6 * 1024 * 1024),
+    content_type="application/x-www-form-urlencoded",
+).status_code
+sentry_sdk.flush(timeout={timeout})
+print(json.dumps(statuses))
+"""
+PHONE_NUMBER = "+14155550123"
+
+
 class SentryStandIn(ThreadingHTTPServer):
     """An HTTP server that records the envelopes POSTed to it."""
 
@@ -174,3 +225,37 @@ def test_unhandled_error_reaches_sentry(
     assert event["request"]["data"]["password"] == "[Filtered]"
     assert PASSWORD not in json.dumps(event)
     assert "someone@example.com" not in json.dumps(event)
+
+
+def test_credentials_never_reach_sentry_and_client_errors_are_not_reported(
+    render: Callable[..., Path],
+    sentry_stand_in: SentryStandIn,
+    tmp_path: Path,
+) -> None:
+    project = render(**ANSWERS)
+    env = production_env(
+        tmp_path / "db.sqlite3",
+        SENTRY_DSN=f"http://public@127.0.0.1:{sentry_stand_in.port}/{PROJECT_ID}",
+        CHECK_PASSWORD=PASSWORD,
+        CHECK_PHONE_NUMBER=PHONE_NUMBER,
+    )
+    run_in(project, "manage.py", "migrate", "--noinput", env=env, timeout=COMMAND_TIMEOUT)
+    script = BREAK_CREDENTIAL_ENDPOINTS.format(timeout=DELIVERY_TIMEOUT)
+
+    output = run_in(project, "manage.py", "shell", "-c", script, env=env, timeout=COMMAND_TIMEOUT)
+
+    statuses = json.loads(output.stdout.strip().splitlines()[-1])
+    assert statuses == {"login": 500, "registration": 500, "forged_host": 400, "too_big": 400}
+    deadline = time.monotonic() + DELIVERY_TIMEOUT
+    while len(events := _events(sentry_stand_in)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    # Give a stray event for the client errors the time to arrive too.
+    time.sleep(1)
+    events = _events(sentry_stand_in)
+    assert [event["exception"]["values"][-1]["value"] for _, _, event in events] == [
+        "the dependency is down"
+    ] * 2
+    with sentry_stand_in.lock:
+        received = b"".join(body for _, _, body in sentry_stand_in.received).decode()
+    for secret in (PASSWORD, PHONE_NUMBER, "someone@example.com"):
+        assert secret not in received

@@ -369,7 +369,12 @@ def test_one_copier_floor_everywhere() -> None:
     floor = config["_min_copier_version"]
     readmes = {
         name: (TEMPLATE_ROOT / name).read_text(encoding="utf-8")
-        for name in ("README.md", "template/README.md.jinja", "docs/updating.md")
+        for name in (
+            "README.md",
+            "template/README.md.jinja",
+            "docs/updating.md",
+            "template/.github/workflows/template-update.yml.jinja",
+        )
     }
 
     assert floor == "9.19"

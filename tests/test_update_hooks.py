@@ -256,3 +256,186 @@ def test_hooks_run_as_scripts(project: Path) -> None:
         )
         assert completed.returncode == 0, completed.stderr
         assert expected in completed.stdout
+
+
+# -- update_notice: what the merge cannot settle --------------------------------------
+
+INITIAL = "class Migration:\n    dependencies = []\n"
+
+
+def _migration(*dependencies: tuple[str, str], replaces: tuple[str, ...] = ()) -> str:
+    replaced = "".join(f"        ('orders', {name!r}),\n" for name in replaces)
+    return (
+        "from django.conf import settings\nfrom django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        f"    replaces = [\n{replaced}    ]\n"
+        "    dependencies = [\n"
+        "        migrations.swappable_dependency(settings.AUTH_USER_MODEL),\n"
+        + "".join(f"        {dependency!r},\n" for dependency in dependencies)
+        + "    ]\n"
+    )
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+
+
+def test_migration_leaves_finds_two_lines_in_one_app(project: Path) -> None:
+    orders = "apps/orders/migrations"
+    _write(
+        project,
+        {
+            f"{orders}/0001_initial.py": INITIAL,
+            f"{orders}/0002_order_note.py": _migration(("orders", "0001_initial")),
+            "apps/users/migrations/0001_initial.py": INITIAL,
+            ".venv/lib/site-packages/x/migrations/0001_initial.py": INITIAL,
+            ".venv/lib/site-packages/x/migrations/0002_other.py": INITIAL,
+        },
+    )
+    (project / ".gitignore").write_text(".env\n*.rej\n.venv/\n", encoding="utf-8")
+    commit_all(project, "The user's own 0002")
+    assert update_notice.migration_leaves(project) == {}
+
+    _write(
+        project,
+        {f"{orders}/0002_order_confirmation_sent_at.py": _migration(("orders", "0001_initial"))},
+    )
+    assert update_notice.migration_leaves(project) == {
+        "apps/orders": ["0002_order_confirmation_sent_at", "0002_order_note"]
+    }
+
+    # What `makemigrations --merge orders` writes joins them again.
+    _write(
+        project,
+        {
+            f"{orders}/0003_merge.py": _migration(
+                ("orders", "0002_order_confirmation_sent_at"), ("orders", "0002_order_note")
+            )
+        },
+    )
+    assert update_notice.migration_leaves(project) == {}
+
+
+def test_a_squashed_migration_is_not_a_leaf_of_its_own(project: Path) -> None:
+    orders = "apps/orders/migrations"
+    _write(
+        project,
+        {
+            f"{orders}/0001_initial.py": INITIAL,
+            f"{orders}/0002_note.py": _migration(("orders", "0001_initial")),
+            f"{orders}/0001_squashed_0002.py": _migration(replaces=("0001_initial", "0002_note")),
+            f"{orders}/0003_more.py": _migration(("orders", "0002_note")),
+        },
+    )
+    assert update_notice.migration_leaves(project) == {}
+
+
+def test_notice_names_the_migration_conflict_and_the_merge() -> None:
+    report = update_notice.Report(
+        migration_leaves={"apps/orders": ["0002_order_confirmation_sent_at", "0002_order_note"]}
+    )
+
+    notice = update_notice.render(report)
+
+    assert "apps/orders: 0002_order_confirmation_sent_at, 0002_order_note" in notice
+    assert "`python manage.py makemigrations --merge orders`" in notice
+
+
+def _answers(project: Path, **answers: bool) -> None:
+    lines = "".join(f"{key}: {str(value).lower()}\n" for key, value in answers.items())
+    (project / ".copier-answers.yml").write_text(
+        f"_commit: 1.0.0\n_src_path: /nowhere\n{lines}", encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "creates", "dropped"),
+    [
+        (False, True, "token_blacklist", "authtoken_token"),
+        (True, False, "authtoken", "token_blacklist_outstandingtoken"),
+    ],
+    ids=["token-to-jwt", "jwt-to-token"],
+)
+def test_notice_says_what_a_jwt_switch_asks_of_the_database(
+    project: Path, *, old: bool, new: bool, creates: str, dropped: str
+) -> None:
+    _answers(project, use_jwt=old, use_celery=True)
+    commit_all(project, "Answers")
+    _answers(project, use_jwt=new, use_celery=False)
+
+    report = update_notice.collect(project)
+    notice = update_notice.render(report)
+
+    assert report.switched == {"use_jwt": new}  # Celery has no tables
+    assert f"`python manage.py migrate` creates the tables of {creates}" in notice
+    assert f"DROP TABLE {dropped};" in notice
+    left = "authtoken" if new else "token_blacklist"
+    assert f"DELETE FROM django_migrations WHERE app = '{left}';" in notice  # noqa: S608
+    assert f"`python manage.py migrate {left} zero`" in notice
+    assert "remove_stale_contenttypes --include-stale-apps" in notice
+
+
+def test_new_env_lists_new_names_commented_out_or_not() -> None:
+    old = "DJANGO_DEBUG=true\n# DJANGO_THROTTLE_ANON=100/hour\n"
+    new = old + "# DJANGO_THROTTLE_LOGIN_ACCOUNT=20/hour\n#DJANGO_NUM_PROXIES=1\nREPORTS=\n"
+
+    assert update_notice.new_env(old, new) == [
+        "DJANGO_THROTTLE_LOGIN_ACCOUNT",
+        "DJANGO_NUM_PROXIES",
+        "REPORTS",
+    ]
+
+
+def test_collect_lists_new_locks_conformance_rules_and_kept_files_back(project: Path) -> None:
+    _write(
+        project,
+        {
+            ".env.example": "DJANGO_DEBUG=true\n",
+            ".env": "DJANGO_DEBUG=true\n",
+            ".copier-kept/config/celery.py": "app = 'mine'\n",
+        },
+    )
+    commit_all(project, "Kept from an earlier update")
+    _write(
+        project,
+        {
+            ".env.example": "DJANGO_DEBUG=true\n# DJANGO_NUM_PROXIES=1\n",
+            "requirements/production.lock": "gunicorn==23.0.0\n",
+            "common/tests/test_conventions.py": "def test_rule(): ...\n",
+            "config/celery.py": "app = 'template'\n",
+        },
+    )
+
+    report = update_notice.collect(project)
+    notice = update_notice.render(report)
+
+    assert report.requirements == ["requirements/production.lock"]
+    assert report.new_env == ["DJANGO_NUM_PROXIES"]
+    assert report.missing_env == []
+    assert report.conformance == ["common/tests/test_conventions.py"]
+    assert report.restored == ["config/celery.py"]
+    assert "`python -m pytest common/tests`" in notice
+    assert "diff -u .copier-kept/<path> <path>" in notice
+    assert "DJANGO_NUM_PROXIES" in notice
+
+
+def test_system_check_runs_only_with_the_projects_virtualenv(project: Path) -> None:
+    manage = (
+        "import sys\n"
+        "print('System check identified some issues:\\n\\nWARNINGS:')\n"
+        "print('apps.library.Book: (conventions.W001) A rule new in this release.')\n"
+        "print('System check identified 1 issue (0 silenced).')\n"
+    )
+    (project / "manage.py").write_text(manage, encoding="utf-8")
+    assert update_notice.system_check(project) == []  # no .venv: nothing to run it with
+
+    (project / ".venv/bin").mkdir(parents=True)
+    (project / ".venv/bin/python").symlink_to(sys.executable)
+    messages = update_notice.system_check(project)
+
+    assert messages == ["apps.library.Book: (conventions.W001) A rule new in this release."]
+    assert "`python manage.py check` reports:" in update_notice.render(
+        update_notice.Report(checks=messages)
+    )

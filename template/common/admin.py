@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 
@@ -18,10 +19,12 @@ class ServiceAdmin(admin.ModelAdmin):
     services' selectors in ``clean_*``), so a refusal usually shows before anything is
     written. What the form cannot see is a concurrent request taking a unique value between
     its check and the write: the service then raises ``ServiceError`` from ``save_model``,
-    where the admin has no way to show an error and would answer a 500. So
-    ``changeform_view`` catches it: the view's transaction has been rolled back, nothing was
-    written, and the page is built again from the same POST with the service's message as
-    the form's error, shown like any other validation error.
+    where the admin has no way to show an error and would answer a 500. A service that
+    validates what the form cannot (an upload's content, say) raises Django's
+    ``ValidationError`` there too. So ``changeform_view`` catches both: the view's
+    transaction has been rolled back, nothing was written, and the page is built again from
+    the same POST with the service's message as the form's error, shown like any other
+    validation error.
     """
 
     def changeform_view(
@@ -34,7 +37,7 @@ class ServiceAdmin(admin.ModelAdmin):
         """Show the form again, with the service's message, when the service refuses."""
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except ServiceError as error:
+        except (ServiceError, ValidationError) as error:
             request.service_error = error  # type: ignore[attr-defined]
             return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -59,10 +62,18 @@ class RefusedFormMixin(forms.ModelForm):
     row) and name the field; the service's message is added only when they do not.
     """
 
-    service_error: ServiceError
+    service_error: ServiceError | ValidationError
 
     def _post_clean(self) -> None:
         super()._post_clean()
-        if not self.errors:
-            field = next((name for name in self.service_error.details if name in self.fields), None)
-            self.add_error(field, self.service_error.message)
+        if self.errors:
+            return
+        error = self.service_error
+        if isinstance(error, ValidationError):
+            has_fields = hasattr(error, "error_dict")
+            by_field = error.message_dict if has_fields else {"": error.messages}
+            for name, field_messages in by_field.items():
+                self.add_error(name if name in self.fields else None, field_messages)
+            return
+        field = next((name for name in error.details if name in self.fields), None)
+        self.add_error(field, error.message)

@@ -41,6 +41,16 @@ class ServiceError(Exception):
         self.details = details or {}
 
 
+class ServiceUnavailableError(ServiceError):
+    """Something the operation needs (file storage, ...) is down; the API answers 503.
+
+    Raised before the transaction commits, so nothing of the operation is kept.
+    """
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+
+
 def error_body(*, code: str, message: str, details: Any = None) -> dict[str, Any]:
     """Build the error envelope every error response uses."""
     return {"error": {"code": code, "message": message, "details": details or {}}}

@@ -5,6 +5,7 @@ from http import HTTPStatus
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import common
+from django.utils.cache import patch_cache_control
 from django.utils.http import escape_leading_slashes
 from rest_framework import status
 from rest_framework.permissions import SAFE_METHODS
@@ -67,6 +68,28 @@ def is_django_error_page(request: HttpRequest, response: HttpResponse) -> bool:
         and request.path_info.startswith(API_PATH_PREFIX)
         and not response.get("Content-Type", "").startswith("application/json")
     )
+
+
+class APICacheControlMiddleware:
+    """Keep API responses out of every cache: ``Cache-Control: no-store, private``.
+
+    Most API answers are someone's own data (a profile, orders, a token), and a browser's
+    or a proxy's cache would keep them after logout, for the next user of the machine to
+    read. A view that wants its answers cached sets ``Cache-Control`` itself and is left
+    alone.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        """Wrap the rest of the middleware chain."""
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        """Mark a response under ``/api/`` as not to be stored, unless the view said otherwise."""
+        response = self.get_response(request)
+        is_api = request.path_info.startswith(API_PATH_PREFIX)
+        if is_api and not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class CommonMiddleware(common.CommonMiddleware):

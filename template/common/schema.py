@@ -22,6 +22,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import Direction
 from rest_framework.settings import api_settings
 
+from common.filters import SEARCH_PATTERN
+
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
     "type": "object",
@@ -151,8 +153,8 @@ def _bound_query_parameters(operation: dict[str, Any]) -> None:
         if parameter.get("name") in PAGE_PARAMETERS:
             schema["minimum"] = 1
         elif parameter.get("name") == api_settings.SEARCH_PARAM:
-            # DRF's SearchFilter refuses NUL characters too.
-            schema["pattern"] = NO_NUL_PATTERN
+            # No NUL character (DRF refuses it), and no more words than SearchFilter takes.
+            schema["pattern"] = SEARCH_PATTERN
         elif schema.get("type") == "number":
             schema.setdefault("maximum", NUMBER_FILTER_MAXIMUM)
         if parameter["name"] not in NOT_FILTERS and schema.get("type") != "array":

@@ -1,8 +1,9 @@
 """Serializer fields that take input exactly as the OpenAPI schema describes it.
 
-DRF's ``CharField`` turns numbers into text and its ``DecimalField`` reads numbers, padded
-strings and exponents. The schema promises a string (an amount: digits with a point), so
-anything else is refused with a 400, and the schema and the server agree on what is valid.
+DRF's ``CharField`` turns numbers into text, its ``BooleanField`` reads ``0`` and ``"yes"``
+and its ``DecimalField`` reads numbers, padded strings and exponents. The schema promises a
+string (an amount: digits with a point) or a boolean, so anything else is refused with a
+400, and the schema and the server agree on what is valid.
 """
 
 import re
@@ -19,6 +20,20 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A ``BooleanField`` that takes JSON's ``true`` and ``false`` only.
+
+    DRF's also reads ``0``, ``1``, ``"yes"``, ``"off"`` and more: a client that sends
+    ``{"is_active": 0}`` meaning something else entirely is told, not guessed for.
+    """
+
+    def to_internal_value(self, data: Any) -> bool:
+        """Refuse anything but a boolean."""
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class AmountField(serializers.DecimalField):

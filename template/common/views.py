@@ -1,4 +1,11 @@
-"""Views that belong to no app: the health check."""
+"""Views that belong to no app: the health checks.
+
+Two probes, two questions. Liveness (``/api/health/live/``): is this process able to answer
+at all? It touches neither the database nor Redis, so an outage of either does not make an
+orchestrator restart every pod at once (restarts cannot fix a database). Readiness
+(``/api/health/``): should this process get traffic now? It checks the database and the
+cache, and fails as soon as the process begins to shut down.
+"""
 
 import logging
 
@@ -10,6 +17,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from common.shutdown import shutting_down
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +56,16 @@ def _cache_ok() -> bool:
 
 
 class HealthView(APIView):
-    """Report whether the database and the cache answer; for load balancers and probes."""
+    """Report whether this process should get traffic; for load balancers and probes.
+
+    ``HealthView.as_view(liveness=True)`` is the liveness probe: it only proves that a
+    worker answers.
+    """
 
     authentication_classes = ()
     permission_classes = (AllowAny,)
     throttle_classes = ()
+    liveness = False
 
     @extend_schema(
         summary="Health check",
@@ -67,11 +81,17 @@ class HealthView(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        """Check each dependency; answer 503 if any fails."""
-        checks = {
-            "database": "ok" if _database_ok() else "unavailable",
-            "cache": "ok" if _cache_ok() else "unavailable",
-        }
+        """Check each dependency (none for liveness); answer 503 if any fails."""
+        if self.liveness:
+            checks = {}
+        elif shutting_down():
+            # Stopping: the database answering changes nothing, so it is not asked.
+            checks = {"shutdown": "in progress"}
+        else:
+            checks = {
+                "database": "ok" if _database_ok() else "unavailable",
+                "cache": "ok" if _cache_ok() else "unavailable",
+            }
         healthy = all(value == "ok" for value in checks.values())
         return Response(
             {"status": "ok" if healthy else "unavailable", "checks": checks},

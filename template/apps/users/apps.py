@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class UsersConfig(AppConfig):
@@ -6,3 +7,11 @@ class UsersConfig(AppConfig):
 
     name = "apps.users"
     label = "users"
+
+
+class GuardedAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, served by the site whose login is throttled (``admin_site``)."""
+
+    # Not the users app's own configuration: that stays UsersConfig.
+    default = False
+    default_site = "apps.users.admin_site.GuardedAdminSite"

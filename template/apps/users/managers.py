@@ -4,17 +4,24 @@ from typing import Any
 
 from django.contrib.auth.models import BaseUserManager
 
+from apps.users.addresses import canonical_email
+
 
 class UserManager(BaseUserManager):
-    """Create users identified by a normalised e-mail address."""
+    """Create and find users by the canonical form of their e-mail address."""
 
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        """Return the canonical address (``AbstractUser.clean()`` calls this too)."""
+        return canonical_email(email or "")
 
     def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> Any:
         if not email:
             message = "Users must have an e-mail address."
             raise ValueError(message)
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -36,5 +43,5 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username: str | None) -> Any:
-        """Look the user up by e-mail, ignoring case."""
-        return self.get(email__iexact=username)
+        """Look the user up by the canonical form of the address (every login does)."""
+        return self.get(email=self.normalize_email(username))

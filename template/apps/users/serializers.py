@@ -7,8 +7,22 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from apps.users.addresses import canonical_email
 from apps.users.models import User
 from common.serializers import StrictCharField
+
+
+class CanonicalEmailField(serializers.EmailField):
+    """An e-mail address, validated and returned in its canonical form.
+
+    The form is decided before validation, so a spelling that folds to a valid address
+    (a fullwidth letter, the Kelvin sign) is accepted as that address, and the length limit
+    applies to what is stored.
+    """
+
+    def to_internal_value(self, data: object) -> str:
+        """Return the canonical form of the submitted address."""
+        return canonical_email(super().to_internal_value(data))
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -31,7 +45,7 @@ class UserSerializer(serializers.ModelSerializer):
 class UserRegistrationSerializer(serializers.Serializer):
     """Input for registration: the password is write-only and must be confirmed."""
 
-    email = serializers.EmailField(max_length=254)
+    email = CanonicalEmailField(max_length=254)
     password = StrictCharField(write_only=True, trim_whitespace=False, max_length=128)
     password_confirm = StrictCharField(
         write_only=True,
@@ -41,10 +55,6 @@ class UserRegistrationSerializer(serializers.Serializer):
     first_name = StrictCharField(max_length=150, required=False, default="")
     last_name = StrictCharField(max_length=150, required=False, default="")
     phone_number = StrictCharField(max_length=20, required=False, default="")
-
-    def validate_email(self, value: str) -> str:
-        """Normalise the address; whether it is taken is never said to the client."""
-        return value.strip().lower()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Check that both passwords match and pass Django's password validators."""

@@ -1,23 +1,28 @@
 """Write operations on users; views call these with validated, plain values."""
 
+from contextlib import suppress
+
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 
+from apps.users.addresses import canonical_email
 from apps.users.emails import (
     send_password_reset_email,
     send_registration_attempt_email,
     send_verification_email,
 )
-from apps.users.models import EMAIL_TAKEN, User
+from apps.users.models import AVATAR_MAX_PIXELS, EMAIL_TAKEN, User
 from apps.users.selectors import user_get_by_email, user_get_by_uid
 from apps.users.sessions import sessions_end
 from apps.users.tokens import email_verification_user, password_reset_token_is_valid
-from common.exceptions import ServiceError
+from common.exceptions import ServiceError, ServiceUnavailableError
+from common.images import reencoded_image
 from common.services import model_update, recheck_on_conflict
+from common.storage import storage_call
 
 EMAIL_TAKEN_CODE = "email_taken"
 INVALID_LINK = "This link is invalid or has expired; ask for a new one."
@@ -34,10 +39,11 @@ def user_create(
     last_name: str = "",
     phone_number: str = "",
 ) -> User:
-    """Register a user; e-mail addresses are unique regardless of case."""
+    """Register a user; e-mail addresses are unique in their canonical form."""
+    email = canonical_email(email)
     _ensure_email_free(email)
     user = User(
-        email=User.objects.normalize_email(email).lower(),
+        email=email,
         first_name=first_name,
         last_name=last_name,
         phone_number=phone_number,
@@ -52,7 +58,7 @@ def user_create(
 
 
 def _ensure_email_free(email: str, *, exclude: User | None = None) -> None:
-    """Refuse an address another user has, in any case (the constraint ignores case)."""
+    """Refuse an address another user has, in any spelling (see ``apps.users.addresses``)."""
     owner = user_get_by_email(email=email)
     if owner is not None and (exclude is None or owner.pk != exclude.pk):
         raise ServiceError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)
@@ -142,11 +148,11 @@ def user_update_by_staff(  # noqa: PLR0913 (keyword-only: one argument per field
 ) -> User:
     """Change what staff edit on a user's admin page: the address, the profile, the flags.
 
-    The address stays unique regardless of case, checked before and after the write as in
-    ``user_create``. Groups and permissions are the admin form's to save; the avatar is
+    The address stays unique in its canonical form, checked before and after the write as
+    in ``user_create``. Groups and permissions are the admin form's to save; the avatar is
     ``user_set_avatar``'s, which deletes the old file.
     """
-    email = User.objects.normalize_email(email).lower()
+    email = canonical_email(email)
     _ensure_email_free(email, exclude=user)
     with recheck_on_conflict(check=lambda: _ensure_email_free(email, exclude=user)):
         model_update(
@@ -169,18 +175,41 @@ def user_update_by_staff(  # noqa: PLR0913 (keyword-only: one argument per field
 
 
 @transaction.atomic
-def user_set_avatar(*, user: User, avatar: UploadedFile | None) -> User:
-    """Replace the user's avatar (``None`` removes it) and delete the old file."""
+def user_set_avatar(*, user: User, avatar: File | None) -> User:
+    """Replace the user's avatar (``None`` removes it) and delete the old file.
+
+    The image is decoded and encoded anew under a random name (``common.images``), so what
+    is stored is an image of the right format and nothing the client named. Both storage
+    calls, storing the new file and deleting the old one, run before the transaction
+    commits: if the storage fails, the row is left as it was and the caller gets
+    ``ServiceUnavailableError`` (503). A file stored before a later failure is deleted again.
+    """
     old_avatar = user.avatar.name
+    storage = user.avatar.storage
     if avatar is None:
         user.avatar = ""
     else:
+        # The upload as sent meets the field's validators (size, extension); then only
+        # its re-encoded pixels are kept.
         user.avatar = avatar
         user.full_clean()
+        try:
+            user.avatar = reencoded_image(avatar, max_pixels=AVATAR_MAX_PIXELS)
+        except ValidationError as error:
+            raise ValidationError({"avatar": error.error_list}) from error
+        with storage_call("store an avatar"):
+            user.avatar.save(user.avatar.name, user.avatar.file, save=False)
     user.save(update_fields=["avatar", "updated_at"])
     if old_avatar and old_avatar != user.avatar.name:
-        storage = user.avatar.storage
-        transaction.on_commit(lambda: storage.delete(old_avatar))
+        try:
+            with storage_call("delete a replaced avatar"):
+                storage.delete(old_avatar)
+        except ServiceUnavailableError:
+            if user.avatar:
+                # The row keeps the old file: the new one must not stay behind, unused.
+                with suppress(ServiceUnavailableError), storage_call("delete an unused avatar"):
+                    storage.delete(user.avatar.name)
+            raise
     return user
 
 

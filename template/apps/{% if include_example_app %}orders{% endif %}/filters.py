@@ -8,7 +8,7 @@ empty result.
 import django_filters
 
 from apps.orders.models import Order, Product
-from common.filters import FilterSet, IsoDateTimeFilter
+from common.filters import DecimalFilter, FilterSet, IsoDateTimeFilter
 
 
 class OrderFilter(FilterSet):
@@ -19,8 +19,8 @@ class OrderFilter(FilterSet):
     # Compared in UTC, whatever the value's offset (see common.filters).
     created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    min_amount = django_filters.NumberFilter(field_name="total_amount", lookup_expr="gte")
-    max_amount = django_filters.NumberFilter(field_name="total_amount", lookup_expr="lte")
+    min_amount = DecimalFilter(field_name="total_amount", lookup_expr="gte")
+    max_amount = DecimalFilter(field_name="total_amount", lookup_expr="lte")
 
     class Meta:
         model = Order
@@ -30,8 +30,8 @@ class OrderFilter(FilterSet):
 class ProductFilter(FilterSet):
     """Filter products by price range and, for staff who see them all, by ``is_active``."""
 
-    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    min_price = DecimalFilter(field_name="price", lookup_expr="gte")
+    max_price = DecimalFilter(field_name="price", lookup_expr="lte")
 
     class Meta:
         model = Product

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from apps.orders.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Order, OrderItem, Product
 from apps.orders.services import DUPLICATE_PRODUCT
-from common.serializers import AmountField, StrictCharField
+from common.serializers import AmountField, StrictBooleanField, StrictCharField
 
 MAX_ITEMS_PER_ORDER = 50
 MAX_QUANTITY_PER_ITEM = 1000
@@ -76,7 +76,7 @@ class ProductUpdateSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
     )
-    is_active = serializers.BooleanField(required=False)
+    is_active = StrictBooleanField(required=False)
 
 
 class ProductSummarySerializer(serializers.ModelSerializer):

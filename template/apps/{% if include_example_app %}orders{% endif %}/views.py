@@ -124,9 +124,10 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         responses={200: OrderSerializer},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Replace the notes of a pending or confirmed order."""
+        """Change the given fields (the notes) of a pending or confirmed order."""
         order = self.get_object()
-        serializer = self.get_serializer(data=request.data)
+        # Partial, as PATCH is (and as the schema says): a field left out stays as it is.
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         return self._respond(order_update(order=order, **serializer.validated_data))
 

@@ -1,15 +1,22 @@
-"""The query-string filters: date-times compared in UTC, booleans strictly true or false."""
+"""The query-string filters: date-times in UTC, strict booleans, decimals the database holds."""
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import models
 
 from apps.users.tests.factories import UserFactory
 from common.filters import (
+    SEARCH_MAX_WORDS,
+    SEARCH_PATTERN,
     BooleanFilter,
+    BoundedDecimalField,
     BoundedIsoDateTimeField,
+    DecimalFilter,
     FilterSet,
     IsoDateTimeFilter,
     StrictBooleanField,
@@ -142,3 +149,65 @@ def test_generated_boolean_filters_are_strict() -> None:
     assert isinstance(filters.filters["is_active"], BooleanFilter)
     assert not filters.is_valid()
     assert "is_active" in filters.errors
+
+
+@pytest.mark.parametrize("value", ["1e-16384", "-1e-16384", "1.5e-16383", "1e-99999999"])
+def test_decimal_field_refuses_more_decimals_than_the_database_holds(value: str) -> None:
+    with pytest.raises(ValidationError) as error:
+        BoundedDecimalField().clean(value)
+
+    assert error.value.code == "out_of_range"
+
+
+@pytest.mark.parametrize("value", ["1e-16383", "9.99", "1e50", "-3", "0"])
+def test_decimal_field_takes_what_the_database_holds(value: str) -> None:
+    assert BoundedDecimalField().clean(value) == Decimal(value)
+
+
+class ScoreFilter(FilterSet):
+    """A decimal bound on a decimal the database computes, on a model every project has."""
+
+    min_score = DecimalFilter(field_name="score", lookup_expr="gte")
+
+    class Meta:
+        model = get_user_model()
+        fields = ["min_score"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("value", "valid"), [("1e-16384", False), ("1e-16383", True)])
+def test_the_database_is_asked_only_what_it_can_compare(value: str, valid: bool) -> None:
+    user = UserFactory()
+    scored = get_user_model().objects.annotate(
+        score=models.Value(
+            Decimal("0.01"), output_field=models.DecimalField(max_digits=10, decimal_places=2)
+        )
+    )
+
+    filters = ScoreFilter(data={"min_score": value}, queryset=scored)
+
+    assert filters.is_valid() is valid
+    if valid:
+        assert list(filters.qs) == [user]
+
+
+def test_generated_decimal_filters_are_bounded() -> None:
+    assert FilterSet.FILTER_DEFAULTS[models.DecimalField]["filter_class"] is DecimalFilter
+
+
+@pytest.mark.parametrize(
+    ("search", "words"),
+    [
+        ("", 0),
+        ("desk", 1),
+        (" desk,lamp  ", 2),
+        ('"oak desk" lamp', 3),
+        (" ".join(["w"] * SEARCH_MAX_WORDS), SEARCH_MAX_WORDS),
+        (",".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
+        ("\u3000".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
+    ],
+)
+def test_the_search_pattern_allows_what_the_filter_takes(search: str, words: int) -> None:
+    # The schema's pattern and SearchFilter must agree, or the contract test's cases would
+    # meet a 400 the schema does not predict.
+    assert (re.search(SEARCH_PATTERN, search) is not None) is (words <= SEARCH_MAX_WORDS)

@@ -1,6 +1,11 @@
-"""The health check: 200 when the database and cache answer, 503 when one does not."""
+"""The health checks.
+
+Readiness (``health``): 200 when the database and cache answer, 503 when one does not or
+the process is stopping. Liveness (``health-live``): 200 whenever a worker answers.
+"""
 
 import logging
+import threading
 
 import pytest
 from django.db import DatabaseError
@@ -9,9 +14,11 @@ from rest_framework import status
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
+from common.shutdown import begin_shutdown
 from common.tests.helpers import INVALID_AUTHORIZATION
 
 HEALTH_URL = reverse("health")
+LIVE_URL = reverse("health-live")
 
 
 class BrokenCache:
@@ -112,3 +119,32 @@ def test_a_failed_check_logs_one_line_naming_it(
     assert records[0].exc_text is None
     assert check in records[0].getMessage()
     assert "\n" not in caplog.text.strip()
+
+
+def test_liveness_touches_neither_database_nor_cache(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A database outage must not make the orchestrator restart every pod at once.
+    monkeypatch.setattr("common.views.cache", BrokenCache())
+    monkeypatch.setattr("common.views.connection", BrokenConnection())
+
+    response = api_client.get(LIVE_URL)
+
+    assert response.status_code == status.HTTP_200_OK
+    assert response.json() == {"status": "ok", "checks": {}}
+
+
+@pytest.mark.django_db
+def test_readiness_fails_once_shutdown_begins(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("common.shutdown._stopping", threading.Event())
+    assert api_client.get(HEALTH_URL).status_code == status.HTTP_200_OK
+
+    begin_shutdown()
+    ready, live = api_client.get(HEALTH_URL), api_client.get(LIVE_URL)
+
+    assert ready.status_code == status.HTTP_503_SERVICE_UNAVAILABLE
+    assert ready.json() == {"status": "unavailable", "checks": {"shutdown": "in progress"}}
+    # Still alive: the orchestrator must let it finish, not restart it.
+    assert live.status_code == status.HTTP_200_OK

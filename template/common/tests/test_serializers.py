@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from rest_framework import serializers
 
-from common.serializers import AmountField, StrictCharField
+from common.serializers import AmountField, StrictBooleanField, StrictCharField
 
 
 class Input(serializers.Serializer):
@@ -56,3 +56,18 @@ def test_an_amount_is_a_string_of_digits(price: object) -> None:
 
 def test_the_amount_pattern_follows_the_digits() -> None:
     assert AmountField(max_digits=10, decimal_places=2).pattern == r"^\d{1,8}(\.\d{1,2})?$"
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_a_boolean_is_read(value: bool) -> None:
+    assert StrictBooleanField().run_validation(value) is value
+
+
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", "off", None, [True]])
+def test_anything_but_a_boolean_is_refused(value: object) -> None:
+    field = StrictBooleanField(allow_null=False)
+
+    with pytest.raises(serializers.ValidationError) as error:
+        field.run_validation(value)
+
+    assert error.value.detail[0].code in {"invalid", "null"}

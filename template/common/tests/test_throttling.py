@@ -169,7 +169,12 @@ def test_every_throttle_counts_an_ipv6_network_as_one_client(
         meta = through_proxies("198.51.100.1", num_proxies, client=address)
         return throttle_class().get_ident(Request(factory.get("/", **meta)))
 
-    assert len({ident(address) for address in addresses_in(NETWORK, 3)}) == 1
+    idents = {ident(address) for address in addresses_in(NETWORK, 3)}
+    assert len(idents) == 1, (
+        f"{throttle_name(throttle_class)} counts addresses of one IPv6 /64 apart ({idents}): "
+        "import the throttle from common.throttling instead of rest_framework.throttling, or "
+        "give it common.throttling.ClientNetworkMixin"
+    )
     assert ident(f"{NETWORK}::1") != ident(f"{OTHER_NETWORK}::1")
     assert ident(f"::ffff:{CLIENT_ADDRESS}") == ident(CLIENT_ADDRESS)
     assert ident("203.0.113.7") != ident("203.0.113.8")

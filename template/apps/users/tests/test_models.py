@@ -1,4 +1,4 @@
-"""The user model and its manager: e-mail login, unique regardless of case."""
+"""The user model and its manager: e-mail login, unique in the canonical form."""
 
 import uuid
 
@@ -56,6 +56,7 @@ class TestUser:
     def test_email_is_unique_regardless_of_case(self) -> None:
         User.objects.create(email="ada@example.com")
 
-        # The database enforces it too, even for code that skips the manager's lowercasing.
+        # The database enforces it too, for code that skips the manager and the services:
+        # save() stores the canonical form, which the column's unique index compares.
         with pytest.raises(IntegrityError), transaction.atomic():
             User.objects.create(email="ADA@example.com")

@@ -70,6 +70,9 @@ def test_min_and_max_amount_bound_the_total(auth_client: APIClient, user: User) 
         ({"created_before": "2024-13-45"}, "created_before"),
         # An offset of a day or more is not a date-time.
         ({"created_after": "2024-01-01T00:00:00+24:00"}, "created_after"),
+        # More decimal places than PostgreSQL's numeric holds (its error was a 500).
+        ({"min_amount": "1e-16384"}, "min_amount"),
+        ({"max_amount": "1e-16384"}, "max_amount"),
     ],
 )
 def test_invalid_values_are_a_400_in_the_error_envelope(
@@ -134,3 +137,22 @@ def test_staff_filter_products_by_is_active(staff_client: APIClient) -> None:
     response = staff_client.get(PRODUCTS_URL, {"is_active": "false"})
 
     assert result_ids(response) == {str(off_sale.id)}
+
+
+@pytest.mark.parametrize("param", ["min_price", "max_price"])
+@pytest.mark.parametrize("value", ["1e-16384", "0." + "0" * 16383 + "1", "1e-99999999"])
+def test_prices_with_more_decimals_than_the_database_holds_are_a_400(
+    staff_client: APIClient, param: str, value: str
+) -> None:
+    response = staff_client.get(PRODUCTS_URL, {param: value})
+
+    assert response.status_code == 400
+    assert list(response.json()["error"]["details"]) == [param]
+
+
+def test_the_most_decimals_the_database_holds_still_filter(staff_client: APIClient) -> None:
+    product = ProductFactory(price=Decimal("0.01"))
+
+    response = staff_client.get(PRODUCTS_URL, {"min_price": "1e-16383"})
+
+    assert result_ids(response) == {str(product.id)}

@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
     """Add e-mail verification and session generations; existing users count as verified."""
 
     dependencies = [
-        ("users", "0002_email_taken_message"),
+        ("users", "0003_canonical_email"),
     ]
 
     operations = [
