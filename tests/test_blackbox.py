@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -125,9 +126,11 @@ class LiveProject:
         bodies = []
         for path in sorted((self.workdir / MAIL_DIRECTORY).glob("*.log"), key=os.path.getmtime):
             for raw in path.read_text().split(MAIL_SEPARATOR):
-                message = email.message_from_string(raw.strip())
+                # The modern policy decodes the body by its own charset (an IDN is not UTF-8
+                # in a Latin-1 message).
+                message = email.message_from_string(raw.strip(), policy=email.policy.default)
                 if message["To"] == address:
-                    bodies.append(message.get_payload(decode=True).decode())
+                    bodies.append(message.get_content())
         return bodies
 
     def link_token(self, address: str, name: str = "token") -> str:
