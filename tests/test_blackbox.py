@@ -9,8 +9,9 @@ that database and cache: one with production's default throttle rates, for the p
 one whose rates (every ``DJANGO_THROTTLE_*`` variable the settings read) are raised, for
 schemathesis, so that fuzzing reaches the views behind the throttles.
 
-Users register and log in over HTTP (JWT); a staff user from ``createsuperuser`` adds a
-product, a customer places an order. Then:
+Users register, verify their address from the e-mail (the file-based mail backend writes
+each message under the work directory) and log in over HTTP (JWT); a staff user from
+``createsuperuser`` adds a product, a customer places an order. Then:
 
 1. schemathesis runs over HTTP against the raised-rates server's schema, as the staff user:
    every phase, a fixed seed, a bounded number of cases per operation, checks for server
@@ -28,6 +29,8 @@ missing, the tests fail and say so; they are never skipped.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import hashlib
 import hmac
 import json
@@ -82,6 +85,9 @@ SCHEMATHESIS_CHECKS = (
     "content_type_conformance",
     "response_schema_conformance",
 )
+# The file-based mail backend's directory (under the work directory) and message separator.
+MAIL_DIRECTORY = "mail"
+MAIL_SEPARATOR = "-" * 79
 HINT = "install the template's test requirements (`pip install -r requirements-test.txt`)"
 
 
@@ -114,6 +120,26 @@ class LiveProject:
     def bearer(self, user: str) -> dict[str, str]:
         """Return the Authorization header of ``user``, from a real login."""
         return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def mail_to(self, address: str) -> list[str]:
+        """Return the bodies of the e-mails sent to ``address`` so far, oldest first."""
+        bodies = []
+        for path in sorted((self.workdir / MAIL_DIRECTORY).glob("*.log"), key=os.path.getmtime):
+            for raw in path.read_text().split(MAIL_SEPARATOR):
+                # The modern policy decodes the body by its own charset (an IDN is not UTF-8
+                # in a Latin-1 message).
+                message = email.message_from_string(raw.strip(), policy=email.policy.default)
+                if message["To"] == address:
+                    bodies.append(message.get_content())
+        return bodies
+
+    def link_token(self, address: str, name: str = "token") -> str:
+        """Return a parameter of the link in the last e-mail sent to ``address``."""
+        bodies = self.mail_to(address)
+        assert bodies, f"no e-mail to {address}"
+        found = re.search(rf"[?&]{name}=([^&\s]+)", bodies[-1])
+        assert found, bodies[-1]
+        return found.group(1)
 
     def server_errors(self) -> list[str]:
         """Return the last line of every traceback in the server's log (the exception)."""
@@ -271,6 +297,9 @@ def deployment(
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
         WEB_CONCURRENCY="2",
         GUNICORN_GRACEFUL_TIMEOUT="5",
+        # Every e-mail as a file: the tests read the links a user would follow.
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        DJANGO_EMAIL_FILE_PATH=str(workdir / MAIL_DIRECTORY),
     )
     for command in (
         ("manage.py", "migrate", "--noinput"),
@@ -346,16 +375,28 @@ def _expect(response: requests.Response, status: int) -> dict[str, Any]:
     return response.json()
 
 
+def sign_up(live: LiveProject, address: str) -> None:
+    """Register ``address`` and verify it from the e-mail, as its owner would."""
+    body = {"email": address, "password": PASSWORD, "password_confirm": PASSWORD}
+    # The same 202 whether or not the address was free: the outcome goes by e-mail.
+    _expect(live.request("POST", "/api/v1/auth/register/", json=body), 202)
+    verification = {"token": live.link_token(address)}
+    verified = live.request("POST", "/api/v1/auth/email/verify/", json=verification)
+    assert verified.status_code == 204, verified.text
+
+
+def log_in(live: LiveProject, address: str, password: str = PASSWORD) -> dict[str, str]:
+    """Log ``address`` in; return its access and refresh tokens."""
+    credentials = {"email": address, "password": password}
+    return _expect(live.request("POST", "/api/v1/auth/login/", json=credentials), 200)
+
+
 def _sign_up_and_log_in(live: LiveProject) -> None:
     """Register two customers, log everyone in, add a product and place an order: over HTTP."""
     for user in ("alice", "bob"):
-        body = {"email": f"{user}@example.com", "password": PASSWORD, "password_confirm": PASSWORD}
-        # The same 202 whether or not the address was free: the outcome goes by e-mail.
-        _expect(live.request("POST", "/api/v1/auth/register/", json=body), 202)
+        sign_up(live, f"{user}@example.com")
     for user in ("alice", "bob", "staff"):
-        credentials = {"email": f"{user}@example.com", "password": PASSWORD}
-        tokens = _expect(live.request("POST", "/api/v1/auth/login/", json=credentials), 200)
-        live.tokens[user] = tokens["access"]
+        live.tokens[user] = log_in(live, f"{user}@example.com")["access"]
         profile = live.request("GET", "/api/v1/users/me/", headers=live.bearer(user))
         live.user_ids[user] = _expect(profile, 200)["id"]
     product = {"name": "Widget", "sku": "WID-1", "price": "9.99"}
@@ -389,6 +430,12 @@ parameters = {{ "path.id" = "{order_id}" }}
 [[operations]]
 include-path-regex = "/products/\\\\{{id\\\\}}/"
 parameters = {{ "path.id" = "{product_id}" }}
+
+# Signing out everywhere ends the sessions of whoever sends it: a user of its own, so the
+# staff user's token stays good for the rest of the run.
+[[operations]]
+include-path-regex = "/auth/logout/all/"
+headers = {{ "Authorization" = "Bearer {leaver_token}" }}
 """
 
 
@@ -401,8 +448,12 @@ def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis) -> dict[str, 
     placed = live.request("POST", "/api/v1/orders/", json=order, headers=live.bearer("staff"))
     staff_order = _expect(placed, 201)["id"]
     config = live.workdir / "schemathesis.toml"
+    sign_up(live, "leaver@example.com")
+    leaver_token = log_in(live, "leaver@example.com")["access"]
     config.write_text(
-        SCHEMATHESIS_CONFIG.format(order_id=staff_order, product_id=live.product_id),
+        SCHEMATHESIS_CONFIG.format(
+            order_id=staff_order, product_id=live.product_id, leaver_token=leaver_token
+        ),
     )
     report = live.workdir / "schemathesis.json"
     command = [
@@ -532,6 +583,8 @@ def _jwt(live: LiveProject, *, alg: str = "HS256", key: str = "", lifetime: int 
         "iat": now - 600,
         "jti": secrets.token_hex(16),
         "user_id": live.user_ids["alice"],
+        # Alice's sessions never ended: her tokens carry the first session generation.
+        "session_generation": 0,
     }
     header = _b64(json.dumps({"alg": alg, "typ": "JWT"}).encode())
     payload = _b64(json.dumps(claims).encode())

@@ -43,6 +43,7 @@ from tests.test_blackbox import (
     ACCESS_LINE,
     COMMAND_TIMEOUT,
     HINT,
+    MAIL_DIRECTORY,
     PASSWORD,
     REGION,
     Deployment,
@@ -53,6 +54,7 @@ from tests.test_blackbox import (
     _wait_until_ready,
     database,  # noqa: F401 (a fixture, used by name)
     serving,
+    sign_up,
 )
 from tests.test_sentry_receiver import SentryStandIn, _events
 
@@ -164,8 +166,9 @@ def deployment(
         AWS_CONFIG_FILE=str(workdir / "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE=str(workdir / "no-aws-credentials"),
         SENTRY_DSN=f"http://public@127.0.0.1:{sentry.port}/42",
-        # No SMTP server here: the welcome e-mail would fail (logged, and reported).
-        DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        # No SMTP server here: the verification e-mail goes to files, read to verify alice.
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        DJANGO_EMAIL_FILE_PATH=str(workdir / MAIL_DIRECTORY),
         WEB_CONCURRENCY="2",
         GUNICORN_GRACEFUL_TIMEOUT="5",
     )
@@ -179,7 +182,7 @@ def deployment(
 
 @pytest.fixture(scope="module")
 def live(deployment: Deployment, cache: redis.Redis) -> Iterator[LiveProject]:
-    """Serve the project with production's rates; register alice and log her in over HTTP."""
+    """Serve the project with production's rates; sign alice up and log her in over HTTP."""
     with serving(deployment, "gunicorn") as (url, log):
         project = LiveProject(
             url=url,
@@ -187,8 +190,7 @@ def live(deployment: Deployment, cache: redis.Redis) -> Iterator[LiveProject]:
             log=log,
             workdir=deployment.workdir,
         )
-        body = {"email": EMAIL, "password": PASSWORD, "password_confirm": PASSWORD}
-        assert project.request("POST", "/api/v1/auth/register/", json=body).status_code == 202
+        sign_up(project, EMAIL)
         credentials = {"email": EMAIL, "password": PASSWORD}
         answer = project.request("POST", "/api/v1/auth/token/", json=credentials)
         assert answer.status_code == 200, answer.text

@@ -3,11 +3,17 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from apps.users.models import User
-from apps.users.services import user_create, user_set_avatar, user_update_by_staff
+from apps.users.services import (
+    user_create,
+    user_end_sessions,
+    user_set_avatar,
+    user_update_by_staff,
+)
 from common.admin import ServiceAdmin
 
 # What staff edit on a user's page besides the avatar, groups and permissions.
@@ -22,14 +28,28 @@ STAFF_FIELDS = (
 )
 
 
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form for setting a user's password, ending their sessions like the API."""
+
+    def save(self, commit: bool = True) -> User:  # noqa: FBT001, FBT002 (Django's signature)
+        """Set the password, then end every session of the user (tokens included)."""
+        user = super().save(commit=commit)
+        if commit:
+            user_end_sessions(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(ServiceAdmin, DjangoUserAdmin):
     """The user admin, keyed on e-mail instead of username.
 
     Users are added by ``user_create`` and changed by ``user_update_by_staff`` and
     ``user_set_avatar`` (see ``common.admin.ServiceAdmin``); groups and permissions are
-    saved by the form, after the user. A password is changed on Django's own page.
+    saved by the form, after the user. A password is changed on Django's own page, whose
+    form ends the user's sessions as a change through the API does.
     """
+
+    change_password_form = PasswordChangeForm
 
     ordering = ("email",)
     list_display = ("email", "first_name", "last_name", "is_staff", "is_active", "date_joined")

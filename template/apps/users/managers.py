@@ -35,6 +35,8 @@ class UserManager(BaseUserManager):
         """Create a user with every permission (``createsuperuser`` calls this)."""
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
+        # Whoever runs createsuperuser owns the address: no link to follow first.
+        extra_fields.setdefault("email_verified", True)
         if not extra_fields["is_staff"] or not extra_fields["is_superuser"]:
             message = "A superuser must have is_staff=True and is_superuser=True."
             raise ValueError(message)

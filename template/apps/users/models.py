@@ -1,10 +1,13 @@
 """The custom user model, in place before the first migration as Django advises."""
 
+from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import FileExtensionValidator
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from apps.users.addresses import canonical_email
 from apps.users.managers import UserManager
@@ -17,6 +20,7 @@ AVATAR_MAX_PIXELS = 4096 * 4096
 AVATAR_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 # The services answer a taken address with this too.
 EMAIL_TAKEN = "An account with this e-mail address already exists."
+SESSION_HASH_SALT = "apps.users.models.User.get_session_auth_hash"
 
 
 class User(BaseModel, AbstractUser):
@@ -39,6 +43,15 @@ class User(BaseModel, AbstractUser):
             FileExtensionValidator(AVATAR_EXTENSIONS),
         ],
     )
+    email_verified = models.BooleanField(
+        "e-mail address verified",
+        default=False,
+        help_text="Set when the owner follows the link sent to the address; until then the "
+        "account cannot sign in.",
+    )
+    # Raised by one to end every session at once (a password change or reset, signing out
+    # everywhere): tokens and browser sessions carry the value they were issued under.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -57,3 +70,21 @@ class User(BaseModel, AbstractUser):
     def __str__(self) -> str:
         """Show the e-mail address, the user's identity."""
         return self.email
+
+    def get_session_auth_hash(self) -> str:
+        """Return the hash Django keeps in a browser session to tell it is still valid.
+
+        Django's is a hash of the password, so a password change ends browser sessions
+        (the admin's, the browsable API's); with the session generation in it, signing out
+        everywhere ends them too.
+        """
+        return self._session_auth_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        """Yield the hash under each old secret key, so rotating the key keeps sessions."""
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_auth_hash(secret=secret)
+
+    def _session_auth_hash(self, *, secret: str | None) -> str:
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()

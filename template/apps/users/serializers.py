@@ -91,3 +91,30 @@ class AvatarSerializer(serializers.Serializer):
     """Input for an avatar upload: an image; the model's validators check size and type."""
 
     avatar = serializers.ImageField()
+
+
+class EmailVerificationSerializer(serializers.Serializer):
+    """Input for verifying an address: the token from the link sent to it."""
+
+    token = StrictCharField(max_length=512)
+
+
+class EmailSerializer(serializers.Serializer):
+    """Input naming an account by its address (resending a link, asking for a reset)."""
+
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    """Input for changing one's password: the current one, and the new one."""
+
+    current_password = StrictCharField(write_only=True, trim_whitespace=False, max_length=128)
+    new_password = StrictCharField(write_only=True, trim_whitespace=False, max_length=128)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    """Input for choosing a new password from a reset link (its ``uid`` and ``token``)."""
+
+    uid = StrictCharField(max_length=64)
+    token = StrictCharField(max_length=128)
+    new_password = StrictCharField(write_only=True, trim_whitespace=False, max_length=128)

@@ -2,21 +2,32 @@
 
 from contextlib import suppress
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.db.models import F
 
 from apps.users.addresses import canonical_email
-from apps.users.emails import send_registration_attempt_email, send_welcome_email
+from apps.users.emails import (
+    send_password_reset_email,
+    send_registration_attempt_email,
+    send_verification_email,
+)
 from apps.users.models import AVATAR_MAX_PIXELS, EMAIL_TAKEN, User
-from apps.users.selectors import user_get_by_email
+from apps.users.selectors import user_get_by_email, user_get_by_uid
+from apps.users.sessions import sessions_end
+from apps.users.tokens import email_verification_user, password_reset_token_is_valid
 from common.exceptions import ServiceError, ServiceUnavailableError
 from common.images import reencoded_image
 from common.services import model_update, recheck_on_conflict
 from common.storage import storage_call
 
 EMAIL_TAKEN_CODE = "email_taken"
+INVALID_LINK = "This link is invalid or has expired; ask for a new one."
+INVALID_LINK_CODE = "invalid_link"
+WRONG_CURRENT = "The current password is wrong."
 
 
 @transaction.atomic
@@ -65,9 +76,14 @@ def user_register(
     """Register a user, or tell the owner of the address; the caller cannot see which.
 
     Answering "already registered" would let anyone find out who has an account. Instead
-    the address's owner learns the outcome by e-mail: a new user gets a welcome, an
-    existing one a note that someone tried to register their address. Returns the new
-    user, or ``None`` when the address was taken (for the caller's logs, not its answer).
+    the address's owner learns the outcome by e-mail: a new user gets the link that
+    verifies the address (the account cannot sign in before), an existing one a note that
+    someone tried to register their address. Returns the new user, or ``None`` when the
+    address was taken (for the caller's logs, not its answer).
+
+    Someone who registers another person's address gets an account that never opens: only
+    the address's owner receives the link, and a password reset (which the owner can ask
+    for) verifies the address and replaces the squatter's password.
     """
     existing = user_get_by_email(email=email)
     if existing is not None:
@@ -93,7 +109,7 @@ def user_register(
             _tell_owner_of_attempt(existing)
         return None
     # robust: a mail server that is down must not turn a registration into a 500.
-    transaction.on_commit(lambda: send_welcome_email(user=user), robust=True)
+    transaction.on_commit(lambda: send_verification_email(user=user), robust=True)
     return user
 
 
@@ -195,3 +211,92 @@ def user_set_avatar(*, user: User, avatar: File | None) -> User:
                     storage.delete(user.avatar.name)
             raise
     return user
+
+
+@transaction.atomic
+def user_verify_email(*, token: str) -> User:
+    """Mark the address a verification link was sent to as verified; the account opens.
+
+    Following the link again is harmless; a forged, expired or stale one (the address
+    changed since) is refused.
+    """
+    user = email_verification_user(token=token)
+    if user is None:
+        raise ServiceError(INVALID_LINK, code=INVALID_LINK_CODE)
+    if not user.email_verified:
+        user.email_verified = True
+        user.save(update_fields=["email_verified", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def user_resend_verification(*, email: str) -> None:
+    """Send the verification link again, if ``email`` belongs to an unverified account.
+
+    The caller answers the same whatever happened: whether the address has an account,
+    verified or not, is never told.
+    """
+    user = user_get_by_email(email=email)
+    if user is not None and not user.email_verified:
+        transaction.on_commit(lambda: send_verification_email(user=user), robust=True)
+
+
+@transaction.atomic
+def user_end_sessions(*, user: User) -> User:
+    """Sign ``user`` out everywhere: every token and browser session issued so far ends."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    sessions_end(user=user)
+    return user
+
+
+@transaction.atomic
+def user_change_password(*, user: User, current_password: str, new_password: str) -> User:
+    """Replace the password of a signed-in user, who must know the current one.
+
+    Every session ends, the caller's too; the view starts a new one for the caller.
+    """
+    if not user.check_password(current_password):
+        raise ValidationError({"current_password": WRONG_CURRENT})
+    return _set_password(user=user, password=new_password)
+
+
+@transaction.atomic
+def user_request_password_reset(*, email: str) -> None:
+    """E-mail a one-time reset link to the owner of ``email``, if it has an account.
+
+    The caller answers the same whatever happened. Unverified accounts get the link too:
+    following it proves the address (see ``user_reset_password``).
+    """
+    user = user_get_by_email(email=email)
+    if user is not None and user.is_active:
+        transaction.on_commit(lambda: send_password_reset_email(user=user), robust=True)
+
+
+@transaction.atomic
+def user_reset_password(*, uid: str, token: str, new_password: str) -> User:
+    """Set a new password from a reset link; the link then stops working.
+
+    The link reached the address's inbox, so the address counts as verified: this is how
+    the owner of an address someone else registered takes the account over.
+    """
+    user = user_get_by_uid(uid=uid)
+    if (
+        user is None
+        or not user.is_active
+        or not password_reset_token_is_valid(user=user, token=token)
+    ):
+        raise ServiceError(INVALID_LINK, code=INVALID_LINK_CODE)
+    user.email_verified = True
+    return _set_password(user=user, password=new_password)
+
+
+def _set_password(*, user: User, password: str) -> User:
+    """Check ``password`` against the validators, store it and end every session."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"new_password": error.messages}) from error
+    user.set_password(password)
+    user.save(update_fields=["password", "email_verified", "updated_at"])
+    return user_end_sessions(user=user)

@@ -1,4 +1,4 @@
-"""The logins' throttles: per account, whatever addresses the guesses come from; the admin's."""
+"""The throttles per account (logins, mail asked for), whatever addresses send; the admin's."""
 
 from collections.abc import Mapping
 
@@ -50,6 +50,19 @@ class LoginAccountThrottle(ClientNetworkMixin, SimpleRateThrottle):
         """Return the e-mail the login request names (any type: the caller checks)."""
         data = request.data
         return data.get("email") if isinstance(data, Mapping) else None
+
+
+class MailAccountThrottle(LoginAccountThrottle):
+    """Count the e-mails asked for each address (scope ``mail_account``), from anywhere.
+
+    Resending a verification link and asking for a password reset send mail to whatever
+    address is posted; the per-client ``mail`` scope alone would let many clients fill one
+    inbox. The key is the posted address, whether or not it has an account, so a 429 tells
+    nothing about who is registered. The address is keyed in its canonical form, as the
+    login's is, so no spelling of one inbox gets a budget of its own.
+    """
+
+    scope = "mail_account"
 
 
 class AdminLoginAccountThrottle(LoginAccountThrottle):

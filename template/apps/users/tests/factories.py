@@ -7,7 +7,7 @@ from apps.users.models import User
 
 
 class UserFactory(DjangoModelFactory):
-    """A saved, active user with a known password."""
+    """A saved, active user with a verified address and a known password."""
 
     PASSWORD = "correct-horse-battery-staple"
 
@@ -18,6 +18,7 @@ class UserFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
+    email_verified = True
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     phone_number = factory.Faker("numerify", text="+1##########")

@@ -6,13 +6,14 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from apps.users.models import EMAIL_TAKEN, User
 from apps.users.services import user_create, user_update_by_staff
 from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
 from common.exceptions import ServiceError
-from common.tests.helpers import assert_form_refused
+from common.tests.helpers import assert_form_refused, authorization_for
 from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,31 @@ def test_a_refusal_the_form_cannot_see_is_shown_as_the_services_message(
 
     assert_form_refused(response, {"__all__": [refusal.message]})
     assert not User.objects.filter(email="grace@example.com").exists()
+
+
+def test_setting_a_password_in_the_admin_ends_the_users_sessions(
+    admin_client: Client, user: User
+) -> None:
+    session = authorization_for(user)
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+
+    response = admin_client.post(url, {"password1": PASSWORD, "password2": PASSWORD})
+
+    assert response.status_code == 302, response.context and response.context["form"].errors
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    stale = APIClient().get(reverse("v1:user-me"), HTTP_AUTHORIZATION=session)
+    assert stale.status_code == 401
+
+
+def test_staff_changing_their_own_password_stay_signed_in(
+    admin_client: Client, admin_user: User
+) -> None:
+    url = reverse("admin:auth_user_password_change", args=[admin_user.pk])
+
+    admin_client.post(url, {"password1": PASSWORD, "password2": PASSWORD})
+
+    assert admin_client.get(reverse("admin:users_user_changelist")).status_code == 200
 
 
 def test_an_avatar_the_service_refuses_is_a_form_error(admin_client: Client, user: User) -> None:

@@ -1,4 +1,8 @@
-"""``0003_canonical_email`` rewrites stored addresses, and stops on two spellings of one."""
+"""The users app's data migrations: accounts from before a feature keep working.
+
+``0003_canonical_email`` rewrites stored addresses, and stops on two spellings of one;
+``0004_email_verified_session_generation`` counts existing accounts as verified.
+"""
 
 import re
 from collections.abc import Callable, Iterator
@@ -9,6 +13,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("users", "0002_email_taken_message")]
 AFTER = [("users", "0003_canonical_email")]
+VERIFICATION = [("users", "0004_email_verified_session_generation")]
 
 
 @pytest.fixture
@@ -50,3 +55,17 @@ def test_two_spellings_of_one_address_stop_the_migration(migrate: Callable[..., 
     assert list(
         migrate(AFTER).get_model("users", "User").objects.values_list("email", flat=True)
     ) == ["bob@example.com"]
+
+
+def test_users_from_before_verification_count_as_verified(
+    migrate: Callable[..., object],
+) -> None:
+    old_user = migrate(AFTER).get_model("users", "User")
+    existing = old_user.objects.create(email="early@example.com", password="!")
+
+    user = migrate(VERIFICATION).get_model("users", "User")
+    new = user.objects.create(email="late@example.com", password="!")
+
+    assert user.objects.get(pk=existing.pk).email_verified
+    assert not user.objects.get(pk=new.pk).email_verified
+    assert user.objects.get(pk=existing.pk).session_generation == 0

@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
-from apps.users.emails import REGISTRATION_ATTEMPT_SUBJECT, WELCOME_SUBJECT
+from apps.users.emails import REGISTRATION_ATTEMPT_SUBJECT, VERIFICATION_SUBJECT
 from apps.users.models import User
 from apps.users.services import (
     EMAIL_TAKEN,
@@ -31,6 +31,7 @@ class TestUserCreate:
         user = user_create(email="Ada@Example.com", password="s3cret-pass", first_name="Ada")
 
         assert user.email == "ada@example.com"
+        assert not user.email_verified
         assert user.first_name == "Ada"
         assert user.check_password("s3cret-pass")
 
@@ -49,7 +50,7 @@ class TestUserCreate:
 
 
 class TestUserRegister:
-    def test_creates_the_user_and_welcomes_them_after_commit(
+    def test_creates_an_unverified_user_and_sends_the_link_after_commit(
         self, django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
@@ -58,7 +59,7 @@ class TestUserRegister:
         assert user is not None
         assert user.email == "ada@example.com"
         assert [(message.subject, message.to) for message in mail.outbox] == [
-            (WELCOME_SUBJECT, ["ada@example.com"]),
+            (VERIFICATION_SUBJECT, ["ada@example.com"]),
         ]
 
     def test_a_taken_email_warns_its_owner_and_changes_nothing(

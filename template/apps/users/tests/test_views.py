@@ -11,7 +11,7 @@ from rest_framework import status
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from apps.users.emails import REGISTRATION_ATTEMPT_SUBJECT, WELCOME_SUBJECT
+from apps.users.emails import REGISTRATION_ATTEMPT_SUBJECT, VERIFICATION_SUBJECT
 from apps.users.models import AVATAR_MAX_BYTES, User
 from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
@@ -41,7 +41,7 @@ def registration(**overrides: str) -> dict[str, str]:
 
 
 class TestRegister:
-    def test_creates_the_account_and_sends_a_welcome(
+    def test_creates_the_account_and_sends_the_verification_link(
         self,
         api_client: APIClient,
         django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
@@ -55,7 +55,7 @@ class TestRegister:
         assert user.check_password(PASSWORD)
         assert user.first_name == "Ada"
         assert [(mail.subject, mail.to) for mail in django_mail.outbox] == [
-            (WELCOME_SUBJECT, ["ada@example.com"]),
+            (VERIFICATION_SUBJECT, ["ada@example.com"]),
         ]
 
     def test_a_registered_email_gets_the_same_answer_and_its_owner_a_warning(
