@@ -145,6 +145,29 @@ def render(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
     return _render
 
 
+# Each test module that starts servers on Redis gets a database of its own: modules run at
+# the same time on different xdist workers, and one flushing a database another uses would
+# reset that one's throttles and cache under it.
+REDIS_DATABASES = {
+    "production_env": 0,
+    "s3_moto": 7,
+    "blackbox_secrets": 8,
+    "celery_worker": 9,
+    "rolling_restart": 10,
+    "postgres_redis_default": 11,
+    "postgres_redis_all_options": 12,
+    "blackbox": 13,
+    "csp_browser": 14,
+    "docs_browser": 15,
+}
+assert len(set(REDIS_DATABASES.values())) == len(REDIS_DATABASES), "a Redis database twice"
+
+
+def redis_url(user: str) -> str:
+    """Return the URL of the Redis database that ``user`` (a key of REDIS_DATABASES) owns."""
+    return f"redis://127.0.0.1:6379/{REDIS_DATABASES[user]}"
+
+
 def project_env(**overrides: str) -> dict[str, str]:
     """Return an environment for running a generated project's commands.
 
@@ -173,7 +196,7 @@ def production_env(database: Path, **overrides: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{database}",
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "REDIS_URL": redis_url("production_env"),
     }
     return project_env(**{**defaults, **overrides})
 

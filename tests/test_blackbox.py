@@ -54,14 +54,14 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import OPTIONS, combo_id, production_env, run_in
+from tests.conftest import OPTIONS, combo_id, production_env, redis_url, run_in
 
 ANSWERS = {**dict.fromkeys(OPTIONS, True), "include_example_app": True}
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group(combo_id(ANSWERS))]
 
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 # A Redis database of its own (cache, throttling, Celery broker), emptied before and after.
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_url("blackbox")
 BUCKET = "copier-drf-media"
 REGION = "us-east-1"
 PASSWORD = "a-long-test-password-42"

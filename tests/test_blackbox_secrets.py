@@ -38,7 +38,7 @@ import redis
 import requests
 from PIL import Image
 
-from tests.conftest import combo_id, production_env, run_in
+from tests.conftest import combo_id, production_env, redis_url, run_in
 from tests.test_blackbox import (
     ACCESS_LINE,
     COMMAND_TIMEOUT,
@@ -68,7 +68,7 @@ ANSWERS = {
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group(combo_id(ANSWERS))]
 
 # A Redis database of its own (cache, throttling), emptied before and after.
-REDIS_URL = "redis://127.0.0.1:6379/12"
+REDIS_URL = redis_url("blackbox_secrets")
 BUCKET = "copier-drf-secrets"
 ACCESS_KEY_ID = "AKIAEXAMPLEKEYID4242"
 SECRET_ACCESS_KEY = "example-secret-access-key-4242"

@@ -37,13 +37,13 @@ import psycopg
 import pytest
 import redis
 
-from tests.conftest import DEFAULT_COMBO, project_env, run_in
+from tests.conftest import DEFAULT_COMBO, project_env, redis_url, run_in
 
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group("celery-worker")]
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 # A Redis database of its own, emptied before and after: broker queue, results and cache.
-REDIS_URL = "redis://127.0.0.1:6379/9"
+REDIS_URL = redis_url("celery_worker")
 # Upper bounds, in seconds; on this machine each step takes a fraction of them.
 WORKER_START_TIMEOUT = 60
 TASK_TIMEOUT = 30

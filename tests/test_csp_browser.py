@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import DEFAULT_COMBO, combo_id, combo_python, production_env, run_in
+from tests.conftest import DEFAULT_COMBO, combo_id, combo_python, production_env, redis_url, run_in
 from tests.deploy_checks import copy_build_context
 from tests.test_docs_browser import (
     GUNICORN,
@@ -38,7 +38,7 @@ ANSWERS = {**DEFAULT_COMBO, "include_example_app": True, "django_version": "6.1"
 # The matrix's group for these answers: the project is rendered once for both.
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group(combo_id(ANSWERS))]
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_url("csp_browser")
 # Chromium writes the page's console, CSP violations included, to stderr.
 CONSOLE_FLAGS = ["--enable-logging=stderr", "--v=0"]
 VIOLATION = re.compile(r"Content Security Policy", re.IGNORECASE)

@@ -33,14 +33,14 @@ import pytest
 import redis
 from PIL import Image
 
-from tests.conftest import DEFAULT_COMBO, combo_id, production_env, run_in
+from tests.conftest import DEFAULT_COMBO, combo_id, production_env, redis_url, run_in
 from tests.deploy_checks import copy_build_context
 
 ANSWERS = {**DEFAULT_COMBO, "include_example_app": True}
 # The matrix's group for these answers: the project is rendered once for both.
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group(combo_id(ANSWERS))]
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url("docs_browser")
 # As the image runs it (Dockerfile's CMD), from this interpreter's environment.
 GUNICORN = ["-m", "gunicorn", "config.wsgi:application", "--config", "config/gunicorn.py"]
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 import redis
 
-from tests.conftest import DEFAULT_COMBO, OPTIONS, combo_id, project_env, run_in
+from tests.conftest import DEFAULT_COMBO, OPTIONS, REDIS_DATABASES, combo_id, project_env, run_in
 
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379"
@@ -25,13 +25,13 @@ ALL_OPTIONS = {**dict.fromkeys(OPTIONS, True), "include_example_app": True}
 SERVICE_COMBOS = [
     pytest.param(
         {**DEFAULT_COMBO, "include_example_app": True},
-        11,
+        REDIS_DATABASES["postgres_redis_default"],
         id="default",
         marks=pytest.mark.xdist_group(combo_id({**DEFAULT_COMBO, "include_example_app": True})),
     ),
     pytest.param(
         ALL_OPTIONS,
-        12,
+        REDIS_DATABASES["postgres_redis_all_options"],
         id="all-options",
         marks=pytest.mark.xdist_group(combo_id(ALL_OPTIONS)),
     ),

@@ -41,14 +41,14 @@ import pytest
 import redis
 import requests
 
-from tests.conftest import DEFAULT_COMBO, project_env, run_in
+from tests.conftest import DEFAULT_COMBO, project_env, redis_url, run_in
 from tests.test_celery_worker import _copy_of, _last_json_line
 
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group("rolling-restart")]
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 # A Redis database of its own (test_celery_worker uses 9), emptied before and after.
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = redis_url("rolling_restart")
 HOST = "127.0.0.1"
 ANSWERS = {**DEFAULT_COMBO, "use_celery": True, "include_example_app": True}
 # Seconds a stopping replica keeps serving with readiness failing: HAProxy's checks (every

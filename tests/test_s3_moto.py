@@ -36,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEFAULT_COMBO, combo_id, production_env, run_in
+from tests.conftest import DEFAULT_COMBO, combo_id, production_env, redis_url, run_in
 
 ANSWERS = {**DEFAULT_COMBO, "use_s3": True, "include_example_app": True}
 pytestmark = [pytest.mark.services, pytest.mark.xdist_group(combo_id(ANSWERS))]
@@ -44,7 +44,7 @@ pytestmark = [pytest.mark.services, pytest.mark.xdist_group(combo_id(ANSWERS))]
 BUCKET = "copier-drf-media"
 REGION = "us-east-1"
 # A Redis database of its own (the production cache, used by throttling), emptied after.
-REDIS_URL = "redis://127.0.0.1:6379/15"
+REDIS_URL = redis_url("s3_moto")
 # Upper bounds, in seconds; on this machine each step takes a fraction of them.
 SERVER_START_TIMEOUT = 30
 SERVER_STOP_TIMEOUT = 10
