@@ -127,12 +127,11 @@ end
 SETUP_USER = """
 import json
 
-from rest_framework_simplejwt.tokens import AccessToken
-
 from apps.users.services import user_create
+from apps.users.sessions import session_start
 
 user = user_create(email="load@example.com", password="a-long-test-password-42")
-print(json.dumps({"token": str(AccessToken.for_user(user))}))
+print(json.dumps({"token": session_start(user=user)["access"]}))
 """
 
 SLOW_TASKS = """
