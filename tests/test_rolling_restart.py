@@ -445,9 +445,17 @@ def _assert_logins_throttled_across_replicas(url: str, replicas: list[Replica]) 
     print(f"wrong-password logins through both replicas: {statuses}")
     assert all(status != 429 for status in statuses[:AUTH_LIMIT]), statuses
     assert statuses[AUTH_LIMIT:] == [429] * 3, statuses
-    served = [replica.log.read_text().count('"POST /api/v1/auth/login/') for replica in replicas]
-    assert all(served), f"each replica should have answered logins: {served}"
-    assert sum(served) == AUTH_LIMIT + 3
+
+    def served() -> list[int]:
+        return [replica.log.read_text().count('"POST /api/v1/auth/login/') for replica in replicas]
+
+    # gunicorn writes the access line after the answer is sent: wait for the last ones.
+    _wait_for(
+        lambda: sum(served()) >= AUTH_LIMIT + 3, timeout=STATE_TIMEOUT, what="the access log lines"
+    )
+    counts = served()
+    assert all(counts), f"each replica should have answered logins: {counts}"
+    assert sum(counts) == AUTH_LIMIT + 3, counts
 
 
 def test_a_restarted_celery_worker_loses_no_task(
