@@ -330,6 +330,11 @@ DEVELOPMENT_REQUIREMENTS = [
     "django-upgrade>=1.25,<2",
     "factory-boy>=3.3,<4",
     "Faker>=30,<41",
+    # The account tests move the clock past a link's expiry, in both auth variants.
+    "freezegun>=1.5,<2",
+    # The contract test drives schemathesis through Hypothesis and validates with jsonschema.
+    "hypothesis>=6.100,<7",
+    "jsonschema>=4.23,<5",
     "pre-commit>=4,<5",
     "pre-commit-hooks>=6,<7",
     # From 8.4: --disable-plugin-autoload (pyproject.toml). Below 9.2: pytest 9.2 breaks
@@ -343,8 +348,8 @@ DEVELOPMENT_REQUIREMENTS = [
     "uv>=0.9,<1",
 ]
 OPTION_DEVELOPMENT_REQUIREMENTS = {
-    "use_jwt": ["freezegun>=1.5,<2"],
-    "use_s3": ["moto[s3]>=5.1,<6"],
+    "use_celery": ["kombu>=5.5,<6"],
+    "use_s3": ["boto3>=1.35,<2", "botocore>=1.35,<2", "moto[s3]>=5.1,<6"],
 }
 
 # Settings modules in config/settings/components/, by the option that brings them.

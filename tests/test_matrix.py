@@ -9,8 +9,11 @@ terminal summary lists the interpreter and Django of each generated suite.
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,13 @@ COMBO_PARAMS = [
 # Jinja syntax left in a rendered file. GitHub Actions' ${{ }} and Django templates under
 # templates/ legitimately use braces, so they are left out of this check.
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|\{\{-|-\}\}")
+
+# The import name -> distribution names map of the Python a project runs on.
+DISTRIBUTIONS = (
+    "import importlib.metadata as metadata, json; "
+    "print(json.dumps(metadata.packages_distributions()))"
+)
+REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 # What the matrix summary says a generated suite ran on.
 RAN_ON = (
@@ -148,6 +158,62 @@ def test_no_trace_of_disabled_options(project: Path) -> None:
         if answers["use_jwt"] == "true" and (match := JWT_ALTERNATIVE_TRACES.search(text)):
             problems.append(f"{relative}: {match.group()!r} although JWT replaces tokens")
     assert not problems, "\n".join(problems)
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def imported_modules(project: Path) -> dict[str, Path]:
+    """Return each top-level module the project's code imports, with a file importing it."""
+    modules: dict[str, Path] = {}
+    for path in sorted(project_files(project)):
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                modules.setdefault(name.partition(".")[0], path.relative_to(project))
+    return modules
+
+
+def declared_requirements(project: Path) -> set[str]:
+    """Return the distributions the project's requirements files name."""
+    declared = set()
+    for path in (project / "requirements").glob("*.txt"):
+        for line in path.read_text().splitlines():
+            if match := REQUIREMENT_NAME.match(line.strip()):
+                declared.add(_normalized(match.group(1)))
+    return declared
+
+
+@pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
+def test_every_imported_package_is_declared(project: Path, python: Path) -> None:
+    """A package the code imports is in the requirements, not only pulled in by another.
+
+    The matrix runs every suite in one environment per lock, holding every option's
+    packages, so only this check sees an import the project's own requirements lack.
+    """
+    provided = json.loads(
+        subprocess.run(
+            [python, "-c", DISTRIBUTIONS], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    local = {path.stem for path in project.iterdir() if path.suffix == ".py" or path.is_dir()}
+    declared = declared_requirements(project)
+    problems = []
+    for module, where in imported_modules(project).items():
+        if module in sys.stdlib_module_names or module in local or module == "__future__":
+            continue
+        distributions = {_normalized(name) for name in provided.get(module, [])}
+        if not distributions & declared:
+            problems.append(f"{where}: imports {module} ({', '.join(sorted(distributions))})")
+    assert not problems, "not in requirements/*.txt:\n" + "\n".join(problems)
 
 
 @pytest.mark.parametrize("project", COMBO_PARAMS, indirect=True)
