@@ -37,7 +37,8 @@ done
 
 say() { printf 'template_update: %s\n' "$*"; }
 
-recorded_commit() { sed -n 's/^_commit: *//p' "$ANSWERS"; }
+# Copier quotes a value YAML would read as a number (an all-digit short commit id).
+recorded_commit() { sed -n 's/^_commit: *//p' "$ANSWERS" | tr -d "'\""; }
 
 if [[ -n $(git status --porcelain) ]]; then
     say "the working tree has uncommitted changes; commit or stash them first" >&2
