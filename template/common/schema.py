@@ -130,6 +130,7 @@ def _add_error_responses(path: str, operation: dict[str, Any]) -> None:
     for status, response in responses.items():
         if status.startswith(("4", "5")):
             response.setdefault("content", {"application/json": {"schema": reference}})
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 def _forbid_nul_characters(components: dict[str, Any]) -> None:

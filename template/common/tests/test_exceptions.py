@@ -170,4 +170,3 @@ def test_an_oversized_body_is_a_400_in_the_envelope(
 
     assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert json.loads(response.content)["error"]["code"] == "bad_request"
-

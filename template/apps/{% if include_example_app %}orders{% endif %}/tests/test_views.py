@@ -627,6 +627,10 @@ def test_the_schema_documents_the_endpoints(auth_client: APIClient) -> None:
     assert {"post", "get"} <= set(paths["/api/v1/orders/"])
     assert "put" not in paths["/api/v1/orders/{id}/"]
     assert "post" in paths["/api/v1/orders/{id}/cancel/"]
+    conflict = paths["/api/v1/orders/{id}/cancel/"]["post"]["responses"]["409"]
+    assert conflict["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 class TestRepeatedRequests:
