@@ -22,8 +22,9 @@ from rest_framework.views import exception_handler
 class ServiceError(Exception):
     """A business rule refused the operation's input; the API answers 400 with this message.
 
-    Services raise it, or a subclass that says why with its status, with plain values, so
-    they stay independent of HTTP and DRF.
+    Services raise it with plain values, so they stay independent of HTTP and DRF. When the
+    input is not at fault, they raise the subclass that says why (``NotFoundError``,
+    ``ConflictError``, ``ServiceUnavailableError``): the handler answers its ``status_code``.
     """
 
     status_code = status.HTTP_400_BAD_REQUEST

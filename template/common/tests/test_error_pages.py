@@ -91,7 +91,7 @@ def test_a_crash_answers_the_envelope() -> None:
 @pytest.mark.urls(__name__)
 @pytest.mark.parametrize(
     ("status_code", "code"),
-    [(410, "gone"), (499, "error"), (503, "service_unavailable")],
+    [(403, "permission_denied"), (410, "gone"), (499, "error"), (503, "service_unavailable")],
 )
 def test_other_error_pages_get_the_envelope_with_their_status(
     client: Client, status_code: int, code: str
