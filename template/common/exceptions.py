@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -20,9 +20,11 @@ from rest_framework.views import exception_handler
 
 
 class ServiceError(Exception):
-    """A business rule refused the operation; the API answers 400 with this message.
+    """A business rule refused the operation's input; the API answers 400 with this message.
 
-    Services raise it with plain values, so they stay independent of HTTP and DRF.
+    Services raise it with plain values, so they stay independent of HTTP and DRF. When the
+    input is not at fault, they raise the subclass that says why (``NotFoundError``,
+    ``ConflictError``, ``ServiceUnavailableError``): the handler answers its ``status_code``.
     """
 
     status_code = status.HTTP_400_BAD_REQUEST
@@ -39,6 +41,29 @@ class ServiceError(Exception):
         self.message = message
         self.code = code or self.default_code
         self.details = details or {}
+
+
+class NotFoundError(ServiceError):
+    """The object the operation works on no longer exists; the API answers 404.
+
+    A view finds the object first (a 404 of its own if it cannot); this covers a
+    concurrent request deleting it before the service locks its row.
+    """
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_code = "not_found"
+
+
+class ConflictError(ServiceError):
+    """The object's current state refuses the operation; the API answers 409.
+
+    The input is fine, but the object's status does not allow the operation, or a unique
+    value is another object's: the same request may succeed once the state changes, so the
+    client reads it again rather than correcting its input.
+    """
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 class ServiceUnavailableError(ServiceError):
@@ -112,35 +137,3 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             details=details,
         )
     return response
-
-
-def bad_request(request: HttpRequest, exception: Exception) -> JsonResponse:
-    """Answer a request Django itself refused (too large, malformed) with the envelope."""
-    return JsonResponse(
-        error_body(code="bad_request", message="The request could not be processed."),
-        status=status.HTTP_400_BAD_REQUEST,
-    )
-
-
-def permission_denied(request: HttpRequest, exception: Exception) -> JsonResponse:
-    """Answer a 403 raised outside DRF's views with the envelope."""
-    return JsonResponse(
-        error_body(code="permission_denied", message="You do not have permission to do this."),
-        status=status.HTTP_403_FORBIDDEN,
-    )
-
-
-def page_not_found(request: HttpRequest, exception: Exception) -> JsonResponse:
-    """Answer an unknown URL with the envelope instead of an HTML page."""
-    return JsonResponse(
-        error_body(code="not_found", message="Not found."),
-        status=status.HTTP_404_NOT_FOUND,
-    )
-
-
-def server_error(request: HttpRequest) -> JsonResponse:
-    """Answer an unhandled error with the envelope instead of an HTML page."""
-    return JsonResponse(
-        error_body(code="server_error", message="An unexpected error occurred."),
-        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
-    )

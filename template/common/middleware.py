@@ -29,9 +29,10 @@ ERRORS = {
 class APIErrorEnvelopeMiddleware:
     """Answer every error under ``/api/`` with the envelope, whatever the settings.
 
-    The ``handler404``/``handler500`` views apply only with ``DEBUG`` off: in development
-    Django answers its HTML debug pages instead (the traceback still goes to the log).
-    DRF's own responses are left alone, so the browsable API keeps working.
+    This is the one place that turns Django's own error pages into the envelope, with
+    ``DEBUG`` on (its debug pages; the traceback still goes to the log) or off. Paths
+    outside the API, the admin's among them, keep Django's HTML pages. DRF's own responses
+    are left alone, so the browsable API keeps working.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -10,7 +10,8 @@ contract test, can then tell valid input from invalid input by reading it):
 - the bounds of the query parameters (pages, numeric filters, search terms); date-time
   filters take any RFC 3339 date-time (``format: date-time``), as ``common.filters`` reads it;
 - the error envelope and the error statuses each operation can answer, from one place
-  (the exception handler) documented in one place;
+  (the exception handler) documented in one place; a status only some operations answer
+  (a 409) is declared by the view (``CONFLICT``) and gets the envelope here;
 - links from each create operation to the operations on the object it created, so a
   client (and schemathesis' stateful phase) can follow create -> read/change/delete.
 """
@@ -19,7 +20,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import Direction
+from drf_spectacular.utils import Direction, OpenApiResponse
 from rest_framework.settings import api_settings
 
 from common.filters import SEARCH_PATTERN
@@ -46,9 +47,12 @@ ERROR_DESCRIPTIONS = {
     "401": "Missing, invalid or expired credentials.",
     "403": "Authenticated, but not allowed to do this.",
     "404": "No such object (or it belongs to someone else), or no such page of a list.",
+    "409": "The object's current state refuses it: its status, or a value another one has.",
     "415": "The body is not in a format the operation reads (JSON; multipart for uploads).",
     "429": "Too many requests; the details say how many seconds to wait.",
 }
+# What a view declares for an operation a service may refuse with ``ConflictError``.
+CONFLICT = OpenApiResponse(description=ERROR_DESCRIPTIONS["409"])
 # Query parameters of the paginators: positive integers (a larger page size is capped).
 PAGE_PARAMETERS = {"page", "page_size"}
 # django-filter's NumberFilter refuses values above this (and says so in a 400).
@@ -122,13 +126,11 @@ def _add_error_responses(path: str, operation: dict[str, Any]) -> None:
     reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
     responses = operation.setdefault("responses", {})
     for status in _error_statuses(path, operation):
-        responses.setdefault(
-            status,
-            {
-                "description": ERROR_DESCRIPTIONS[status],
-                "content": {"application/json": {"schema": reference}},
-            },
-        )
+        responses.setdefault(status, {"description": ERROR_DESCRIPTIONS[status]})
+    for status, response in responses.items():
+        if status.startswith(("4", "5")):
+            response.setdefault("content", {"application/json": {"schema": reference}})
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 def _forbid_nul_characters(components: dict[str, Any]) -> None:

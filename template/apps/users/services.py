@@ -19,7 +19,7 @@ from apps.users.models import AVATAR_MAX_PIXELS, EMAIL_TAKEN, User
 from apps.users.selectors import user_get_by_email, user_get_by_uid
 from apps.users.sessions import sessions_end
 from apps.users.tokens import email_verification_user, password_reset_token_is_valid
-from common.exceptions import ServiceError, ServiceUnavailableError
+from common.exceptions import ConflictError, ServiceError, ServiceUnavailableError
 from common.images import reencoded_image
 from common.services import model_update, recheck_on_conflict
 from common.storage import storage_call
@@ -61,7 +61,7 @@ def _ensure_email_free(email: str, *, exclude: User | None = None) -> None:
     """Refuse an address another user has, in any spelling (see ``apps.users.addresses``)."""
     owner = user_get_by_email(email=email)
     if owner is not None and (exclude is None or owner.pk != exclude.pk):
-        raise ServiceError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)
+        raise ConflictError(EMAIL_TAKEN, code=EMAIL_TAKEN_CODE)
 
 
 @transaction.atomic

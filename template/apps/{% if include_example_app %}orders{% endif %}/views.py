@@ -43,6 +43,7 @@ from apps.orders.services import (
     product_update,
 )
 from common.permissions import IsAdminOrReadOnly, IsOwner
+from common.schema import CONFLICT
 
 # PUT is left out: every change goes through PATCH or an action that names the intent.
 HTTP_METHODS = ["get", "post", "patch", "delete", "head", "options"]
@@ -121,7 +122,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Change the notes of one of my orders",
         tags=["orders"],
         request=OrderUpdateSerializer,
-        responses={200: OrderSerializer},
+        responses={200: OrderSerializer, 409: CONFLICT},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change the given fields (the notes) of a pending or confirmed order."""
@@ -131,7 +132,11 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         serializer.is_valid(raise_exception=True)
         return self._respond(order_update(order=order, **serializer.validated_data))
 
-    @extend_schema(summary="Delete one of my orders", tags=["orders"], responses={204: None})
+    @extend_schema(
+        summary="Delete one of my orders",
+        tags=["orders"],
+        responses={204: None, 409: CONFLICT},
+    )
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Soft-delete a pending or cancelled order."""
         order_delete(order=self.get_object())
@@ -141,7 +146,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         summary="Cancel one of my orders",
         tags=["orders"],
         request=OrderCancelSerializer,
-        responses={200: OrderSerializer},
+        responses={200: OrderSerializer, 409: CONFLICT},
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
@@ -186,7 +191,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         summary="Add a product",
         tags=["products"],
         request=ProductCreateSerializer,
-        responses={201: ProductSerializer},
+        responses={201: ProductSerializer, 409: CONFLICT},
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Validate the input and add the product to the catalogue."""
@@ -203,7 +208,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         summary="Change a product",
         tags=["products"],
         request=ProductUpdateSerializer,
-        responses={200: ProductSerializer},
+        responses={200: ProductSerializer, 409: CONFLICT},
     )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change the given fields of a product."""

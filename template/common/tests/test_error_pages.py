@@ -1,7 +1,7 @@
-"""Errors Django answers itself get the API's envelope too, with DEBUG on or off.
+"""Errors Django answers itself under ``/api/`` get the API's envelope, with DEBUG on or off.
 
-With ``DEBUG`` on (development), Django answers unknown URLs, disallowed hosts and
-crashes with its HTML debug pages instead of the ``handler404``/``handler500`` views.
+Django answers unknown URLs, disallowed hosts and crashes with HTML pages (its debug pages
+with ``DEBUG`` on). Outside the API, the admin's pages included, those pages stay.
 """
 
 import pytest
@@ -91,7 +91,7 @@ def test_a_crash_answers_the_envelope() -> None:
 @pytest.mark.urls(__name__)
 @pytest.mark.parametrize(
     ("status_code", "code"),
-    [(410, "gone"), (499, "error"), (503, "service_unavailable")],
+    [(403, "permission_denied"), (410, "gone"), (499, "error"), (503, "service_unavailable")],
 )
 def test_other_error_pages_get_the_envelope_with_their_status(
     client: Client, status_code: int, code: str
@@ -110,12 +110,23 @@ def test_a_method_not_allowed_keeps_its_allow_header(client: Client) -> None:
 
 
 @pytest.mark.urls(__name__)
-def test_pages_outside_the_api_are_left_alone(settings: Settings) -> None:
-    settings.DEBUG = True
-
+@pytest.mark.usefixtures("debug")
+def test_a_crash_outside_the_api_keeps_djangos_page() -> None:
     response = Client(raise_request_exception=False).get("/crash/")
 
     assert response.status_code == status.HTTP_500_INTERNAL_SERVER_ERROR
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("debug")
+@pytest.mark.parametrize("url", ["/no-such-page/", "/{admin}no-such-page/"])
+def test_an_unknown_url_outside_the_api_keeps_djangos_page(
+    admin_client: Client, settings: Settings, url: str
+) -> None:
+    response = admin_client.get(url.format(admin=settings.ADMIN_URL))
+
+    assert response.status_code == status.HTTP_404_NOT_FOUND
     assert response["Content-Type"].startswith("text/html")
 
 

@@ -6,18 +6,18 @@ import pytest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.test import RequestFactory
 from django.urls import reverse
 from pytest_django import Settings
 from rest_framework import exceptions, status
 from rest_framework.test import APIClient
 
 from common.exceptions import (
+    ConflictError,
+    NotFoundError,
     ServiceError,
+    ServiceUnavailableError,
     api_exception_handler,
     message_of,
-    permission_denied,
-    server_error,
 )
 from common.tests.helpers import assert_sentence
 
@@ -36,15 +36,25 @@ def test_service_error_is_a_400_with_its_code_and_details() -> None:
     }
 
 
-def test_service_error_has_a_default_code() -> None:
-    error = ServiceError("Refused.")
+@pytest.mark.parametrize(
+    ("error_class", "status_code", "code"),
+    [
+        (ServiceError, status.HTTP_400_BAD_REQUEST, "service_error"),
+        (NotFoundError, status.HTTP_404_NOT_FOUND, "not_found"),
+        (ConflictError, status.HTTP_409_CONFLICT, "conflict"),
+        (ServiceUnavailableError, status.HTTP_503_SERVICE_UNAVAILABLE, "service_unavailable"),
+    ],
+)
+def test_each_service_error_has_its_status_and_a_default_code(
+    error_class: type[ServiceError], status_code: int, code: str
+) -> None:
+    error = error_class("Refused.")
+
+    response = handle(error)
 
     assert str(error) == "Refused."
-    assert handle(error).data["error"] == {
-        "code": "service_error",
-        "message": "Refused.",
-        "details": {},
-    }
+    assert response.status_code == status_code
+    assert response.data["error"] == {"code": code, "message": "Refused.", "details": {}}
 
 
 def test_drf_validation_error_puts_field_errors_in_details() -> None:
@@ -140,19 +150,6 @@ def test_unexpected_errors_are_left_to_django() -> None:
     assert handle(RuntimeError("boom")) is None
 
 
-def test_server_error_answers_the_envelope() -> None:
-    response = server_error(RequestFactory().get("/"))
-
-    assert response.status_code == status.HTTP_500_INTERNAL_SERVER_ERROR
-    assert json.loads(response.content) == {
-        "error": {
-            "code": "server_error",
-            "message": "An unexpected error occurred.",
-            "details": {},
-        },
-    }
-
-
 def test_an_unknown_url_is_a_404_in_the_envelope(api_client: APIClient) -> None:
     response = api_client.get("/api/v1/no-such-endpoint/")
 
@@ -173,10 +170,3 @@ def test_an_oversized_body_is_a_400_in_the_envelope(
 
     assert response.status_code == status.HTTP_400_BAD_REQUEST
     assert json.loads(response.content)["error"]["code"] == "bad_request"
-
-
-def test_django_permission_denied_outside_drf_answers_the_envelope() -> None:
-    response = permission_denied(RequestFactory().get("/"), DjangoPermissionDenied())
-
-    assert response.status_code == status.HTTP_403_FORBIDDEN
-    assert json.loads(response.content)["error"]["code"] == "permission_denied"

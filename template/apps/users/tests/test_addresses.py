@@ -19,7 +19,7 @@ from apps.users.selectors import user_get_by_email
 from apps.users.services import EMAIL_TAKEN_CODE, user_create, user_register
 from apps.users.tests.factories import UserFactory
 from apps.users.throttling import AdminLoginAccountThrottle, LoginAccountThrottle
-from common.exceptions import ServiceError
+from common.exceptions import ConflictError
 
 PASSWORD = UserFactory.PASSWORD
 IDN = "bob@b\u00fccher.example"
@@ -63,7 +63,7 @@ class TestOneAccountPerAddress:
     def test_registration_refuses_another_spelling(self, address: str, spelling: str) -> None:
         user = user_create(email=address, password=PASSWORD)
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             user_create(email=spelling, password=PASSWORD)
 
         assert excinfo.value.code == EMAIL_TAKEN_CODE

@@ -139,4 +139,4 @@ def test_the_admin_can_be_turned_off(client: Client, urls_with: Callable[..., No
     response = client.get("/admin/login/")
 
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"].startswith("text/html")

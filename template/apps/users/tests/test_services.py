@@ -20,7 +20,7 @@ from apps.users.services import (
 )
 from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
-from common.exceptions import ServiceError
+from common.exceptions import ConflictError
 from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ class TestUserCreate:
         assert user.check_password("s3cret-pass")
 
     def test_refuses_an_email_taken_in_another_case(self, user: User) -> None:
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             user_create(email=user.email.upper(), password="s3cret-pass")
 
         assert excinfo.value.code == "email_taken"
@@ -193,7 +193,7 @@ class TestEmailTakenMeanwhile:
 
         with (
             check_misses_the_rival(self.EMAIL_CHECK, free=None),
-            pytest.raises(ServiceError) as excinfo,
+            pytest.raises(ConflictError) as excinfo,
         ):
             user_create(email="Ada@Example.com", password="s3cret-pass")
 

@@ -35,7 +35,7 @@ from apps.orders.services import (
 )
 from apps.orders.tests.factories import OrderFactory, ProductFactory
 from apps.users.models import User
-from common.exceptions import ServiceError
+from common.exceptions import ConflictError, NotFoundError, ServiceError
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ class TestOrderCancel:
     def test_refuses_orders_past_confirmation(self, status: Order.Status) -> None:
         order = OrderFactory(status=status)
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             order_cancel(order=order)
 
         assert (excinfo.value.code, excinfo.value.message) == ("invalid_status", NOT_CHANGEABLE)
@@ -181,14 +181,14 @@ class TestOrderCancel:
         order = OrderFactory()
         Order.objects.filter(pk=order.pk).update(status=Order.Status.SHIPPED)
 
-        with pytest.raises(ServiceError):
+        with pytest.raises(ConflictError):
             order_cancel(order=order)
 
     def test_refuses_an_order_deleted_meanwhile(self) -> None:
         order = OrderFactory()
         Order.objects.filter(pk=order.pk).delete()
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(NotFoundError) as excinfo:
             order_cancel(order=order)
 
         assert (excinfo.value.code, excinfo.value.message) == ("order_not_found", ORDER_NOT_FOUND)
@@ -255,7 +255,7 @@ class TestOrderChangeStatus:
     def test_refuses_every_other_change(self, current: Order.Status, target: Order.Status) -> None:
         order = OrderFactory(status=current)
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             order_change_status(order=order, status=target)
 
         assert excinfo.value.code == "invalid_status"
@@ -267,7 +267,7 @@ class TestOrderChangeStatus:
         order = OrderFactory()
         Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
 
-        with pytest.raises(ServiceError):
+        with pytest.raises(ConflictError):
             order_change_status(order=order, status=Order.Status.CONFIRMED)
 
     @pytest.mark.parametrize(
@@ -287,7 +287,7 @@ class TestOrderChangeStatus:
         order = OrderFactory()
         Order.objects.filter(pk=order.pk).update(status=actual)
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             order_change_status(order=order, status=Order.Status.CANCELLED, expected=expected)
 
         assert excinfo.value.code == "status_changed"
@@ -358,7 +358,7 @@ class TestOrderUpdate:
     def test_refuses_orders_past_confirmation(self, status: Order.Status) -> None:
         order = OrderFactory(status=status, notes="old")
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             order_update(order=order, notes="new")
 
         assert excinfo.value.code == "invalid_status"
@@ -380,7 +380,7 @@ class TestOrderDelete:
     def test_refuses_orders_under_way(self, status: Order.Status) -> None:
         order = OrderFactory(status=status)
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             order_delete(order=order)
 
         assert (excinfo.value.code, excinfo.value.message) == ("invalid_status", NOT_DELETABLE)
@@ -398,7 +398,7 @@ class TestProductServices:
     def test_create_refuses_a_taken_sku_even_of_a_deleted_product(self) -> None:
         ProductFactory(sku="LAMP-1").delete()
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             product_create(name="Lamp", sku="LAMP-1", price=Decimal("19.99"))
 
         assert (excinfo.value.code, excinfo.value.message) == ("sku_taken", SKU_TAKEN)
@@ -430,7 +430,7 @@ class TestProductServices:
     def test_update_refuses_another_products_sku(self, product: Product) -> None:
         other = ProductFactory()
 
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ConflictError) as excinfo:
             product_update(product=product, sku=other.sku)
 
         assert excinfo.value.code == "sku_taken"

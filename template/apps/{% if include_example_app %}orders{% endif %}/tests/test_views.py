@@ -399,7 +399,7 @@ class TestOrderUpdate:
 
         response = auth_client.patch(order_url(order), {"notes": "Too late"})
 
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert error_code(response) == "invalid_status"
 
     def test_another_users_order_is_not_found(
@@ -449,7 +449,7 @@ class TestOrderCancel:
 
         response = auth_client.post(cancel_url(order))
 
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert error_code(response) == "invalid_status"
 
     def test_another_users_order_is_not_found(
@@ -480,7 +480,7 @@ class TestOrderDelete:
 
         response = auth_client.delete(order_url(order))
 
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert error_code(response) == "invalid_status"
 
     def test_another_users_order_is_not_found(
@@ -587,7 +587,7 @@ class TestProducts:
 
         response = staff_client.post(PRODUCTS_URL, payload)
 
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert error_code(response) == "sku_taken"
 
     def test_staff_take_a_product_off_sale(
@@ -627,6 +627,10 @@ def test_the_schema_documents_the_endpoints(auth_client: APIClient) -> None:
     assert {"post", "get"} <= set(paths["/api/v1/orders/"])
     assert "put" not in paths["/api/v1/orders/{id}/"]
     assert "post" in paths["/api/v1/orders/{id}/cancel/"]
+    conflict = paths["/api/v1/orders/{id}/cancel/"]["post"]["responses"]["409"]
+    assert conflict["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
 
 
 class TestRepeatedRequests:
@@ -672,7 +676,7 @@ class TestSkuTakenMeanwhile:
                 PRODUCTS_URL, {"name": "Lamp", "sku": "LAMP-1", "price": "1.00"}
             )
 
-        assert_error(response, 400, "sku_taken")
+        assert_error(response, 409, "sku_taken")
         assert list(Product.all_objects.filter(sku="LAMP-1")) == [rival]
 
     def test_changing_answers_sku_taken(self, staff_client: APIClient, product: Product) -> None:
@@ -682,6 +686,6 @@ class TestSkuTakenMeanwhile:
         with check_misses_the_rival(self.SKU_CHECK, free=False):
             response = staff_client.patch(product_url(product), {"sku": "LAMP-2"})
 
-        assert_error(response, 400, "sku_taken")
+        assert_error(response, 409, "sku_taken")
         product.refresh_from_db()
         assert product.sku == sku
