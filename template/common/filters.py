@@ -31,10 +31,19 @@ EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
 # The most digits after the point PostgreSQL's numeric type holds.
 NUMERIC_MAX_SCALE = 16383
+# What separates search words: Python's whitespace (what DRF splits terms on) and commas,
+# spelt out because ``\s`` differs between Python and the schema's ECMA-262 patterns
+# (Python's takes U+001C-U+001F and U+0085, ECMA's does not).
+SEARCH_SEPARATORS = (
+    r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000,"
+)
 # A search word, as SearchFilter counts them; the schema states the same limit as a pattern.
-SEARCH_WORD = re.compile(r"[^\s,]+")
+SEARCH_WORD = re.compile(f"[^{SEARCH_SEPARATORS}]+")
 SEARCH_MAX_WORDS = 10
-SEARCH_PATTERN = r"^[\s,]*(?:[^\s,\x00]+(?:[\s,]+|$)){0," + str(SEARCH_MAX_WORDS) + "}$"
+SEARCH_PATTERN = (
+    rf"^[{SEARCH_SEPARATORS}]*(?:[^{SEARCH_SEPARATORS}\x00]+(?:[{SEARCH_SEPARATORS}]+|$))"
+    f"{{0,{SEARCH_MAX_WORDS}}}$"
+)
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):
