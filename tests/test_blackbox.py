@@ -628,10 +628,11 @@ def _link_steps(events: Path) -> list[LinkStep]:
         scenario = json.loads(line).get("ScenarioFinished")
         if scenario is None or scenario["phase"] != "stateful":
             continue
+        # The report leaves empty maps out: a skipped scenario has no cases.
         recorder = scenario["recorder"]
-        for case_id, node in recorder["cases"].items():
+        for case_id, node in recorder.get("cases", {}).items():
             transition = node.get("transition")
-            interaction = recorder["interactions"].get(case_id)
+            interaction = recorder.get("interactions", {}).get(case_id)
             if not (transition and node["is_transition_applied"] and interaction):
                 continue
             response = interaction.get("response")
