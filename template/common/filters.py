@@ -42,7 +42,7 @@ SEARCH_WORD = re.compile(f"[^{SEARCH_SEPARATORS}]+")
 SEARCH_MAX_WORDS = 10
 SEARCH_PATTERN = (
     rf"^[{SEARCH_SEPARATORS}]*(?:[^{SEARCH_SEPARATORS}\x00]+(?:[{SEARCH_SEPARATORS}]+|$))"
-    f"{{0,{SEARCH_MAX_WORDS}}}$"
+    "{0," + str(SEARCH_MAX_WORDS) + "}$"
 )
 
 
