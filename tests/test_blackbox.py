@@ -17,6 +17,9 @@ each message under the work directory) and log in over HTTP (JWT); a staff user 
    every phase, a fixed seed, a bounded number of cases per operation, checks for server
    errors and for status code, content type and response shape conformance. Its summary is
    printed (``pytest -rA`` shows it) and its JSON report is asserted on, warnings included.
+   A second run, stateful only, follows the account's links (log in, refresh, profile)
+   with no credentials but the ones the links carry: its NDJSON report shows which links
+   it followed and what answered (log in -> refresh -> refresh, the linked user's profile).
 2. A table of abuse probes against the server with production's rates: each request, the
    status it must get, and the error envelope (``{"error": {"code", "message", "details"}}``,
    JSON content type, a message for people). One proves the login throttle holds.
@@ -438,10 +441,136 @@ include-path-regex = "/auth/logout/all/"
 headers = {{ "Authorization" = "Bearer {leaver_token}" }}
 """
 
+# A hooks module for the runs (SCHEMATHESIS_HOOKS). Random credentials never log in, so the
+# links from login's answer (refresh, log out, ...) would never be followed: in the stateful
+# phase, login sends the credentials of a user of its own. Its sessions are the ones the
+# links rotate, reuse (which ends all of them, by design) and end; the staff user's are not.
+SCHEMATHESIS_HOOKS = """\
+import schemathesis
+from schemathesis.generation.meta import TestPhase
+
+CREDENTIALS = {credentials!r}
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if case.meta.phase.name == TestPhase.STATEFUL and case.operation.path.endswith("{login}"):
+        case.body = dict(CREDENTIALS)
+"""
+# The user the stateful phases log in as.
+LINKED_USER = "linked@example.com"
+
+# The account-flows run: the stateful phase alone, over logging in, refreshing and the
+# profile, with no credentials of its own: every signed-in request carries the ones a link
+# took from an answer. Among all the operations, login's many links made the chain log in
+# -> refresh -> refresh too rare a draw; logging out (here or everywhere) ends the session
+# the chain refreshes, so only the staff run sends those.
+ACCOUNT_FLOW_PATHS = r"^/api/v1/(auth/(login|refresh)|users/me)/$"
+ACCOUNT_FLOW_CONFIG = """\
+[phases.stateful]
+max-steps = {steps}
+"""
+ACCOUNT_FLOW_SCENARIOS = 100
+ACCOUNT_FLOW_STEPS = 10
+# The links the account-flows run must follow to a 200 at least once: log in -> refresh,
+# and refresh -> refresh with the successor token. (source, target) operations.
+SESSION_CHAINS = (
+    ("POST /api/v1/auth/login/", "POST /api/v1/auth/refresh/"),
+    ("POST /api/v1/auth/refresh/", "POST /api/v1/auth/refresh/"),
+)
+# The links that sign their target with a session's access token (``header.Authorization``):
+# their answers are the profile of the user who logged in.
+HEADER_LINK_TARGETS = ("GET /api/v1/users/me/", "PATCH /api/v1/users/me/")
+TRANSITION = re.compile(r"^(?P<source>.+) -> \[(?P<status>\d+)\] (?P<name>\S+) -> (?P<target>.+)$")
+
+
+@dataclass(frozen=True)
+class LinkStep:
+    """A request the stateful phase built from a link, and what answered it."""
+
+    link: str
+    status: int
+    body: Any
+
 
 @pytest.fixture(scope="module")
-def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis) -> dict[str, Any]:
-    """Run schemathesis against the live server once; print its output, return its report."""
+def hooks(unthrottled: LiveProject) -> Path:
+    """Sign the stateful phases' user up; write the hooks module that logs it in."""
+    live = unthrottled
+    sign_up(live, LINKED_USER)
+    module = live.workdir / "schemathesis_hooks.py"
+    credentials = {"email": LINKED_USER, "password": PASSWORD}
+    module.write_text(SCHEMATHESIS_HOOKS.format(credentials=credentials, login=LOGIN))
+    return module
+
+
+def _run_schemathesis(
+    live: LiveProject, name: str, arguments: list[str], *, config: Path, hooks: Path
+) -> dict[str, Any]:
+    """Run schemathesis against the live server; print its output, return its report.
+
+    Besides the JSON report, the run writes every event as NDJSON: the steps the stateful
+    phase built from links (``run["steps"]``) are read from there.
+    """
+    report = live.workdir / f"{name}.json"
+    events = live.workdir / f"{name}.ndjson"
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(config),
+        "--no-color",
+        "run",
+        f"{live.url}/api/schema/",
+        *arguments,
+        "--seed",
+        str(SCHEMATHESIS_SEED),
+        "--checks",
+        ",".join(SCHEMATHESIS_CHECKS),
+        # One worker: Hypothesis describes its strategies with ast.parse, which CPython 3.11
+        # can fail from two threads at once ("AST constructor recursion depth mismatch",
+        # python/cpython#106905), an error of the run rather than of the API.
+        "--workers",
+        "1",
+        "--request-timeout",
+        str(REQUEST_TIMEOUT),
+        "--generation-database",
+        "none",
+        "--report",
+        "json,ndjson",
+        "--report-json-path",
+        str(report),
+        "--report-ndjson-path",
+        str(events),
+    ]
+    started = time.monotonic()
+    result = subprocess.run(
+        command,
+        cwd=live.workdir,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100", "SCHEMATHESIS_HOOKS": str(hooks)},
+        capture_output=True,
+        text=True,
+        timeout=SCHEMATHESIS_TIMEOUT,
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    # Shown by `pytest -rA` (and on failure): the run's summary, failures and warnings.
+    print(result.stdout, result.stderr, f"schemathesis ({name}): {elapsed:.1f} s", sep="\n")
+    if not report.exists():
+        pytest.fail(f"schemathesis wrote no report (exit {result.returncode}):\n{result.stderr}")
+    run = json.loads(report.read_text())
+    run["output"] = result.stdout[-20000:]
+    run["steps"] = _link_steps(events)
+    run["links"] = _links_followed(run["steps"])
+    print(_summary(run))
+    print(f"stateful links followed (status: times): {json.dumps(run['links'], indent=1)}")
+    return run
+
+
+@pytest.fixture(scope="module")
+def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis, hooks: Path) -> dict[str, Any]:
+    """Run every phase over every operation as the staff user."""
     live = unthrottled
     _clear_throttling(cache)
     order = {"items": [{"product_id": live.product_id, "quantity": 1}], "notes": "staff's"}
@@ -455,59 +584,81 @@ def schemathesis_run(unthrottled: LiveProject, cache: redis.Redis) -> dict[str, 
             order_id=staff_order, product_id=live.product_id, leaver_token=leaver_token
         ),
     )
-    report = live.workdir / "schemathesis.json"
-    command = [
-        sys.executable,
-        "-m",
-        "schemathesis.cli",
-        "--config-file",
-        str(config),
-        "--no-color",
-        "run",
-        f"{live.url}/api/schema/",
+    arguments = [
         "--header",
         f"Authorization: Bearer {live.tokens['staff']}",
         "--phases",
         "examples,coverage,fuzzing,stateful",
-        "--seed",
-        str(SCHEMATHESIS_SEED),
         "--max-examples",
         str(SCHEMATHESIS_MAX_EXAMPLES),
-        "--checks",
-        ",".join(SCHEMATHESIS_CHECKS),
-        # One worker: Hypothesis describes its strategies with ast.parse, which CPython 3.11
-        # can fail from two threads at once ("AST constructor recursion depth mismatch",
-        # python/cpython#106905), an error of the run rather than of the API.
-        "--workers",
-        "1",
-        "--request-timeout",
-        str(REQUEST_TIMEOUT),
-        "--generation-database",
-        "none",
-        "--report",
-        "json",
-        "--report-json-path",
-        str(report),
     ]
-    started = time.monotonic()
-    result = subprocess.run(
-        command,
-        cwd=live.workdir,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"},
-        capture_output=True,
-        text=True,
-        timeout=SCHEMATHESIS_TIMEOUT,
-        check=False,
+    return _run_schemathesis(live, "schemathesis", arguments, config=config, hooks=hooks)
+
+
+@pytest.fixture(scope="module")
+def account_flows_run(unthrottled: LiveProject, cache: redis.Redis, hooks: Path) -> dict[str, Any]:
+    """Run the stateful phase over the account's flows, signed in only through the links."""
+    _clear_throttling(cache)
+    # Not the staff run's configuration (found in the work directory if none is given): no
+    # operation has credentials of its own here.
+    config = unthrottled.workdir / "schemathesis-account.toml"
+    config.write_text(ACCOUNT_FLOW_CONFIG.format(steps=ACCOUNT_FLOW_STEPS))
+    arguments = [
+        "--phases",
+        "stateful",
+        "--include-path-regex",
+        ACCOUNT_FLOW_PATHS,
+        "--max-examples",
+        str(ACCOUNT_FLOW_SCENARIOS),
+    ]
+    return _run_schemathesis(
+        unthrottled, "schemathesis-account", arguments, config=config, hooks=hooks
     )
-    elapsed = time.monotonic() - started
-    # Shown by `pytest -rA` (and on failure): the run's summary, failures and warnings.
-    print(result.stdout, result.stderr, f"schemathesis: {elapsed:.1f} s", sep="\n")
-    if not report.exists():
-        pytest.fail(f"schemathesis wrote no report (exit {result.returncode}):\n{result.stderr}")
-    run = json.loads(report.read_text())
-    run["output"] = result.stdout[-20000:]
-    print(_summary(run))
-    return run
+
+
+def _link_steps(events: Path) -> list[LinkStep]:
+    """Return the steps the stateful phase built from a link, in the order it sent them.
+
+    Read from the NDJSON report's scenarios: each step that followed a link names it
+    (``source -> [status] name -> target``) and holds the answer it got. A step that drew
+    its own input instead of the link's (``is_transition_applied`` false) does not count.
+    """
+    steps = []
+    for line in events.read_text().splitlines():
+        scenario = json.loads(line).get("ScenarioFinished")
+        if scenario is None or scenario["phase"] != "stateful":
+            continue
+        # The report leaves empty maps out: a skipped scenario has no cases.
+        recorder = scenario["recorder"]
+        for case_id, node in recorder.get("cases", {}).items():
+            transition = node.get("transition")
+            interaction = recorder.get("interactions", {}).get(case_id)
+            if not (transition and node["is_transition_applied"] and interaction):
+                continue
+            response = interaction.get("response")
+            if not response:
+                continue
+            link = TRANSITION.match(transition["id"])
+            assert link, transition["id"]
+            content = response.get("content") or {}
+            raw = base64.b64decode(content["$base64"]) if "$base64" in content else b""
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            steps.append(
+                LinkStep(f"{link['source']} -> {link['target']}", response["status_code"], body)
+            )
+    return steps
+
+
+def _links_followed(steps: list[LinkStep]) -> dict[str, dict[str, int]]:
+    """Return, for each link followed, how often each status answered it."""
+    followed: dict[str, dict[str, int]] = {}
+    for step in steps:
+        statuses = followed.setdefault(step.link, {})
+        statuses[str(step.status)] = statuses.get(str(step.status), 0) + 1
+    return followed
 
 
 def _summary(run: dict[str, Any]) -> str:
@@ -563,6 +714,52 @@ def test_schemathesis_finds_the_responses_as_documented(
 ) -> None:
     """Status codes, content types and bodies all match the schema the server publishes."""
     assert schemathesis_run["failures"] == [], schemathesis_run["output"]
+
+
+def test_the_account_flows_run_is_complete_and_finds_no_failure(
+    account_flows_run: dict[str, Any],
+    unthrottled: LiveProject,
+) -> None:
+    """No server error, every answer as documented, over the account's operations only."""
+    run = account_flows_run
+    assert run["complete"], run["stop_reason"]
+    assert run["errors"] == [], run["output"]
+    assert run["test_cases"]["errored"] == 0, run["output"]
+    assert run["failures"] == [], (
+        f"the server logged: {unthrottled.server_errors()}\n{run['output']}"
+    )
+
+
+@pytest.mark.parametrize(("source", "target"), SESSION_CHAINS)
+def test_the_account_flows_chain_the_sessions(
+    account_flows_run: dict[str, Any],
+    source: str,
+    target: str,
+) -> None:
+    """Logging in answers a session whose refresh token a link passes to refresh, whose
+    answer passes its successor on: each chain must succeed (200) at least once.
+    """
+    followed = account_flows_run["links"]
+    statuses = followed.get(f"{source} -> {target}", {})
+    assert statuses.get("200", 0) >= 1, f"{source} -> {target}: {statuses}; followed: {followed}"
+
+
+def test_the_account_flows_sign_in_with_the_linked_credentials(
+    account_flows_run: dict[str, Any],
+) -> None:
+    """A link into the ``Authorization`` header signs its target as the user who logged in.
+
+    The run has no credentials of its own: a profile in an answer can only come from a
+    session's access token, passed on by the link. Some answers are 401, by design: a
+    refresh token sent twice (two links from one answer) ends every session of the user.
+    """
+    answers = [
+        step
+        for step in account_flows_run["steps"]
+        if step.link.split(" -> ")[1] in HEADER_LINK_TARGETS and step.status == 200
+    ]
+    profiles = {step.body["email"] for step in answers}
+    assert profiles == {LINKED_USER}, f"profiles {profiles}; {account_flows_run['links']}"
 
 
 # ---------------------------------------------------------------------------------------

@@ -31,10 +31,19 @@ EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
 # The most digits after the point PostgreSQL's numeric type holds.
 NUMERIC_MAX_SCALE = 16383
+# Python's whitespace (``str.isspace``: what DRF trims text and splits search terms on),
+# spelt out for the schema's patterns because ``\s`` differs between Python and ECMA-262
+# (Python's takes U+001C-U+001F and U+0085, ECMA's takes U+FEFF instead).
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# What separates search words: whitespace and commas.
+SEARCH_SEPARATORS = f"{WHITESPACE},"
 # A search word, as SearchFilter counts them; the schema states the same limit as a pattern.
-SEARCH_WORD = re.compile(r"[^\s,]+")
+SEARCH_WORD = re.compile(f"[^{SEARCH_SEPARATORS}]+")
 SEARCH_MAX_WORDS = 10
-SEARCH_PATTERN = r"^[\s,]*(?:[^\s,\x00]+(?:[\s,]+|$)){0," + str(SEARCH_MAX_WORDS) + "}$"
+SEARCH_PATTERN = (
+    rf"^[{SEARCH_SEPARATORS}]*(?:[^{SEARCH_SEPARATORS}\x00]+(?:[{SEARCH_SEPARATORS}]+|$))"
+    "{0," + str(SEARCH_MAX_WORDS) + "}$"
+)
 
 
 class BoundedIsoDateTimeField(IsoDateTimeField):

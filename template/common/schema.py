@@ -23,7 +23,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import Direction, OpenApiResponse
 from rest_framework.settings import api_settings
 
-from common.filters import SEARCH_PATTERN
+from common.filters import SEARCH_PATTERN, WHITESPACE
 
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
@@ -62,8 +62,9 @@ NOT_FILTERS = {*PAGE_PARAMETERS, "cursor", api_settings.SEARCH_PARAM, api_settin
 EMPTY = {"type": "string", "maxLength": 0}
 # DRF's CharField refuses NUL characters (PostgreSQL cannot store them) in any text input.
 NO_NUL_PATTERN = "^[^\\x00]*$"
-# A required text (``minLength``) is trimmed first, so it needs a character besides spaces.
-NO_NUL_NOT_BLANK_PATTERN = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+# A required text (``minLength``) is trimmed first, so it needs a character besides
+# whitespace: Python's, spelt out (``common.filters.WHITESPACE``), as DRF trims it.
+NO_NUL_NOT_BLANK_PATTERN = f"^[^\\x00]*[^{WHITESPACE}\\x00][^\\x00]*$"
 # What a collection's path gains for one of its objects: /orders/ -> /orders/{id}/.
 DETAIL_SUFFIX = "{id}/"
 # The methods a link from a create operation leads to, on the created object's path.

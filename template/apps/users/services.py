@@ -28,6 +28,7 @@ EMAIL_TAKEN_CODE = "email_taken"
 INVALID_LINK = "This link is invalid or has expired; ask for a new one."
 INVALID_LINK_CODE = "invalid_link"
 WRONG_CURRENT = "The current password is wrong."
+WRONG_CURRENT_CODE = "wrong_password"
 
 
 @transaction.atomic
@@ -257,7 +258,13 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     Every session ends, the caller's too; the view starts a new one for the caller.
     """
     if not user.check_password(current_password):
-        raise ValidationError({"current_password": WRONG_CURRENT})
+        # A business rule, not malformed input: a code of its own, which clients can tell
+        # from the validators' ``validation_error`` on the new password.
+        raise ServiceError(
+            WRONG_CURRENT,
+            code=WRONG_CURRENT_CODE,
+            details={"current_password": [WRONG_CURRENT]},
+        )
     return _set_password(user=user, password=new_password)
 
 

@@ -5,7 +5,8 @@ signed-in staff user) requests generated from it in every phase it has: the sche
 examples, coverage (the boundaries of each input: the shortest and longest strings, the
 smallest and largest numbers, missing fields, wrong types), fuzzing (random input), each of
 them with valid and invalid data, and stateful sequences that follow the schema's links
-(create an object, then read, change and delete it).
+(create an object, then read, change and delete it; log in, then refresh, sign out or
+change the password with the answer's credentials).
 
 Whatever the input, the API must never answer a server error; every status and answer must
 be documented (``common.schema`` documents the errors); input the schema calls invalid must
@@ -23,6 +24,7 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.auths import AuthContext
@@ -31,6 +33,7 @@ from schemathesis.generation.meta import CoverageScenario
 from schemathesis.specs.openapi.checks import ignored_auth, positive_data_acceptance
 
 from apps.users.models import User
+from apps.users.schema import SESSION_REFERENCE
 from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
 from common.schema import DETAIL_SUFFIX
@@ -229,12 +232,25 @@ def test_every_operation_honours_the_schema(case: schemathesis.Case, staff: User
     _validate(case.call(), case)
 
 
+def _session_answers(paths: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return the answers that carry a session (logging in, ...), by operation."""
+    return {
+        f"{method.upper()} {path}": response
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        for response in operation["responses"].values()
+        if response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+        == SESSION_REFERENCE
+    }
+
+
 @pytest.mark.django_db
 def test_linked_operations_honour_the_schema(staff: User) -> None:
-    """Follow the schema's links: create objects, then read, change and delete them.
+    """Follow the schema's links: create objects, then read, change and delete them; from
+    an answer that carries a session, use its credentials.
 
-    Without links (no example app: nothing is created at its own URL) there is nothing
-    to follow, and the test checks that no create operation lacks them.
+    The test first checks that no create operation lacks its links, and that every
+    session leads to the account's operations (signing out everywhere, at least).
     """
     paths = schema.raw_schema["paths"]
     creates = [
@@ -245,8 +261,13 @@ def test_linked_operations_honour_the_schema(staff: User) -> None:
     ]
     linked = [path for path in creates if "links" in paths[path]["post"]["responses"]["201"]]
     assert linked == creates, "common.schema links every create to the created object"
-    if not linked:
-        return
+    sessions = _session_answers(paths)
+    sign_out = paths[reverse("v1:auth-logout-all")]["post"]["operationId"]
+    unlinked = [
+        name for name, answer in sessions.items() if sign_out not in answer.get("links", {})
+    ]
+    assert sessions, "logging in answers a session"
+    assert unlinked == [], "apps.users.schema links every session to the account's operations"
 
     class Scenario(schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:

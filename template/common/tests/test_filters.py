@@ -205,6 +205,9 @@ def test_generated_decimal_filters_are_bounded() -> None:
         (" ".join(["w"] * SEARCH_MAX_WORDS), SEARCH_MAX_WORDS),
         (",".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
         ("\u3000".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
+        # Whitespace to Python (and DRF), not to ECMA-262's ``\s``: the pattern spells it out.
+        ("\x1c".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
+        ("\x85".join(["w"] * (SEARCH_MAX_WORDS + 1)), SEARCH_MAX_WORDS + 1),
     ],
 )
 def test_the_search_pattern_allows_what_the_filter_takes(search: str, words: int) -> None:

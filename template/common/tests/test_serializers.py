@@ -1,10 +1,14 @@
 """The strict serializer fields: input only in the shape the schema describes."""
 
+import re
+import sys
 from decimal import Decimal
 
 import pytest
 from rest_framework import serializers
 
+from common.filters import WHITESPACE
+from common.schema import NO_NUL_NOT_BLANK_PATTERN
 from common.serializers import AmountField, StrictBooleanField, StrictCharField
 
 
@@ -30,6 +34,43 @@ def test_valid_input_is_read() -> None:
 @pytest.mark.parametrize("name", [5, 1.5, True, ["Lamp"]])
 def test_text_must_be_a_string(name: object) -> None:
     assert errors({"name": name, "price": "1.00"}) == {"name": ["Not a valid string."]}
+
+
+def test_whitespace_is_pythons() -> None:
+    """The schema's patterns spell out the whitespace Python (and DRF) trims and splits on."""
+    spelt_out = re.compile(f"[{WHITESPACE}]")
+    characters = map(chr, range(sys.maxunicode + 1))
+
+    assert [c for c in characters if c.isspace() != bool(spelt_out.fullmatch(c))] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "kept"),
+    [
+        (" Lamp ", "Lamp"),
+        ("\ufeff", "\ufeff"),
+        # Whitespace to Python, not to ECMA-262's ``\s``: trimmed, so blank.
+        ("\x1c", None),
+        ("\x85", None),
+        (" \u3000\t", None),
+    ],
+)
+def test_the_not_blank_pattern_allows_what_the_field_keeps(name: str, kept: str | None) -> None:
+    """A required text matches the schema's pattern exactly when its trimmed value is not blank.
+
+    ``\\s`` means other characters to each regex engine (Python's, its ASCII mode,
+    ECMA-262's): checked in two modes, the pattern must not depend on it.
+    """
+    serializer = Input(data={"name": name, "price": "1.00"})
+    matches = {
+        flags: bool(re.fullmatch(NO_NUL_NOT_BLANK_PATTERN, name, flags))
+        for flags in (re.NOFLAG, re.ASCII)
+    }
+
+    assert serializer.is_valid() == (kept is not None), serializer.errors
+    assert matches == {re.NOFLAG: kept is not None, re.ASCII: kept is not None}
+    if kept is not None:
+        assert serializer.validated_data["name"] == kept
 
 
 @pytest.mark.parametrize(

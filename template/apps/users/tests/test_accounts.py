@@ -264,7 +264,7 @@ class TestPasswordChange:
             CHANGE_URL, {"current_password": "wrong-guess", "new_password": NEW_PASSWORD}
         )
 
-        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+        assert_error(response, status.HTTP_400_BAD_REQUEST, "wrong_password")
         assert set(response.json()["error"]["details"]) == {"current_password"}
         assert authenticate(email=user.email, password=UserFactory.PASSWORD) == user
 
