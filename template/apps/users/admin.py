@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from apps.users.models import User
+from apps.users.selectors import user_get
 from apps.users.services import (
     user_create,
     user_end_sessions,
@@ -15,6 +16,9 @@ from apps.users.services import (
     user_update_by_staff,
 )
 from common.admin import ServiceAdmin
+from common.exceptions import NotFoundError
+
+USER_GONE = "This user was deleted meanwhile."
 
 # What staff edit on a user's page besides the avatar, groups and permissions.
 STAFF_FIELDS = (
@@ -84,7 +88,9 @@ class UserAdmin(ServiceAdmin, DjangoUserAdmin):
             data = form.cleaned_data
             obj.pk = user_create(email=data["email"], password=data["password1"]).pk
             return
-        user = User.objects.get(pk=obj.pk)
+        user = user_get(user_id=obj.pk)
+        if user is None:
+            raise NotFoundError(USER_GONE)
         user_update_by_staff(
             user=user, **{field: form.cleaned_data[field] for field in STAFF_FIELDS}
         )

@@ -20,10 +20,15 @@ def user_get_by_email(*, email: str) -> User | None:
     return User.objects.filter(email=canonical_email(email)).first()
 
 
+def user_get(*, user_id: uuid.UUID) -> User | None:
+    """Return the user with this id, or ``None`` (deleted meanwhile, or never there)."""
+    return User.objects.filter(pk=user_id).first()
+
+
 def user_get_by_uid(*, uid: str) -> User | None:
     """Return the user a password reset link names (its id, base64-encoded), or ``None``."""
     try:
         pk = uuid.UUID(force_str(urlsafe_base64_decode(uid)))
     except (ValueError, TypeError):
         return None
-    return User.objects.filter(pk=pk).first()
+    return user_get(user_id=pk)

@@ -225,8 +225,7 @@ def user_verify_email(*, token: str) -> User:
     if user is None:
         raise ServiceError(INVALID_LINK, code=INVALID_LINK_CODE)
     if not user.email_verified:
-        user.email_verified = True
-        user.save(update_fields=["email_verified", "updated_at"])
+        model_update(instance=user, data={"email_verified": True})
     return user
 
 

@@ -15,6 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from apps.users.models import User
+from apps.users.selectors import user_get
 
 EMAIL_VERIFICATION_SALT = "apps.users.tokens.email_verification"
 
@@ -32,7 +33,7 @@ def email_verification_user(*, token: str) -> User | None:
             salt=EMAIL_VERIFICATION_SALT,
             max_age=settings.EMAIL_VERIFICATION_TIMEOUT,
         )
-        user = User.objects.filter(pk=uuid.UUID(pk)).first()
+        user = user_get(user_id=uuid.UUID(pk))
     except (signing.BadSignature, ValueError):
         return None
     return user if user is not None and user.email == email else None

@@ -7,6 +7,7 @@ as plain values (products by id, whether a SKU is taken) live here too.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -109,6 +110,11 @@ def order_lines(*, order_ids: Iterable[UUID]) -> dict[UUID, list[dict[str, Any]]
 def order_get(*, user: User, order_id: UUID) -> Order | None:
     """Return one of the user's orders, or ``None`` if it is not theirs or does not exist."""
     return order_list(user=user).filter(pk=order_id).first()
+
+
+def order_pending_placed_before(*, placed_before: datetime) -> QuerySet[Order]:
+    """Return the orders of every user still pending that were placed before ``placed_before``."""
+    return Order.objects.filter(status=Order.Status.PENDING, created_at__lt=placed_before)
 
 
 def product_list(*, include_inactive: bool = False) -> QuerySet[Product]:

@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from apps.users.admin import USER_GONE
 from apps.users.models import EMAIL_TAKEN, User
 from apps.users.services import user_create, user_update_by_staff
 from apps.users.tests.factories import UserFactory
@@ -132,6 +133,16 @@ def test_a_refusal_the_form_cannot_see_is_shown_as_the_services_message(
 
     assert_form_refused(response, {"__all__": [refusal.message]})
     assert not User.objects.filter(email="grace@example.com").exists()
+
+
+def test_a_user_deleted_meanwhile_is_a_form_error(admin_client: Client, user: User) -> None:
+    # Another admin deletes the user between the page's load and the service's read.
+    with mock.patch("apps.users.admin.user_get", autospec=True, return_value=None):
+        response = change(admin_client, user, first_name="Grace")
+
+    assert_form_refused(response, {"__all__": [USER_GONE]})
+    user.refresh_from_db()
+    assert user.first_name != "Grace"
 
 
 def test_setting_a_password_in_the_admin_ends_the_users_sessions(

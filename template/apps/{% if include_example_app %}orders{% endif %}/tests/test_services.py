@@ -132,6 +132,13 @@ class TestOrderCreate:
 
         assert not Order.all_objects.exists()
 
+    def test_validates_the_lines_before_writing(self, user: User, product: Product) -> None:
+        with pytest.raises(ValidationError) as excinfo:
+            order_create(user=user, items=[line(product, -1)])
+
+        assert "quantity" in excinfo.value.message_dict
+        assert not Order.all_objects.exists()
+
     def test_refuses_a_total_too_large_to_store(self, user: User) -> None:
         expensive = ProductFactory(price=Decimal("99999999.99"))
 
