@@ -102,10 +102,12 @@ def test_update_from_django_5_2_to_6_1_on_python_3_13(
     python = project_python("3.13", "6.1")
     migrated = run_in(project, "manage.py", "migrate", "--noinput", python=python)
     assert "orders.0003_order_gift_message... OK" in migrated.stdout, migrated.stdout
+    print(migrated.stdout)
     run_in(project, "manage.py", "makemigrations", "--check", "--dry-run", python=python)
     run_in(project, "manage.py", "check", "--fail-level", "WARNING", python=python)
     suite = run_in(project, "-m", "pytest", "-q", "-p", "no:cacheprovider", python=python)
     assert re.search(r"\d+ passed", suite.stdout), suite.stdout[-3000:]
+    print(f"the suite after the update: {suite.stdout.splitlines()[-1]}")
 
 
 def test_notice_names_the_runtime_changes(tmp_path: Path) -> None:
