@@ -330,10 +330,13 @@ DEVELOPMENT_REQUIREMENTS = [
     "django-upgrade>=1.25,<2",
     "factory-boy>=3.3,<4",
     "Faker>=30,<41",
+    "freezegun>=1.5,<2",
+    # The suite imports these itself (schemathesis and drf-spectacular bring them too).
+    "hypothesis>=6.130,<7",
+    "jsonschema>=4.18,<5",
     "pre-commit>=4,<5",
     "pre-commit-hooks>=6,<7",
-    # From 8.4: --disable-plugin-autoload (pyproject.toml). Below 9.2: pytest 9.2 breaks
-    # pytest-xdist's --dist loadgroup (groups spread over workers).
+    # Below 9.2: pytest 9.2 breaks pytest-xdist's --dist loadgroup (groups spread over workers).
     "pytest>=8.4,<9.2",
     "pytest-cov>=6,<8",
     "pytest-django>=4.10,<5",
@@ -342,9 +345,10 @@ DEVELOPMENT_REQUIREMENTS = [
     "schemathesis>=4.1,<5",
     "uv>=0.9,<1",
 ]
+# Each package a test imports is named, even where another one brings it.
 OPTION_DEVELOPMENT_REQUIREMENTS = {
-    "use_jwt": ["freezegun>=1.5,<2"],
-    "use_s3": ["moto[s3]>=5.1,<6"],
+    "use_celery": ["kombu>=5.5,<6"],
+    "use_s3": ["boto3>=1.35,<2", "botocore>=1.35,<2", "moto[s3]>=5.1,<6"],
 }
 
 # Settings modules in config/settings/components/, by the option that brings them.
