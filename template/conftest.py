@@ -1,6 +1,5 @@
 """Fixtures shared by every app's tests."""
 
-import gc
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -20,26 +19,6 @@ from apps.users.tests.factories import UserFactory
 # wherever the CI variable is set).
 settings.register_profile("default", settings.get_profile("default"), max_examples=5)
 settings.register_profile("ci", settings.get_profile("ci"), max_examples=50)
-
-
-def pytest_configure() -> None:
-    """Collect garbage every 10,000 allocations rather than every 700.
-
-    A test allocates far more than 700 objects (a request alone does), and most of them live
-    until the test ends, so the default threshold runs a collection many times per test for
-    little garbage.
-    """
-    gc.set_threshold(10_000, 10, 10)
-
-
-def pytest_collection_finish() -> None:
-    """Leave the objects built before the first test out of every later garbage collection.
-
-    Django, the Hypothesis strategies and the contract test's cases live for the whole run:
-    without this, every full collection walks them all again. With the threshold above, the
-    collector's share of a run falls from about 1.7 s to 0.6 s.
-    """
-    gc.freeze()
 
 
 # Host names looked up once per run, not once per test.
