@@ -1,5 +1,6 @@
 """Fixtures shared by every app's tests."""
 
+import gc
 import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -19,6 +20,30 @@ from apps.users.tests.factories import UserFactory
 # wherever the CI variable is set).
 settings.register_profile("default", settings.get_profile("default"), max_examples=5)
 settings.register_profile("ci", settings.get_profile("ci"), max_examples=50)
+
+
+# The garbage collector is tuned for a test run by the two hooks below, and nowhere else.
+# Measured on the default project (two runs each, gc.callbacks summing the collector's time),
+# it took 0.8 to 1.1 s of a run with them and 1.6 to 1.8 s without; the whole suite (926
+# tests, six runs each, alternated) used a median 16.7 s of CPU with them and 18.9 s without.
+# Deleting both brings back Python's defaults; nothing else depends on them.
+def pytest_configure() -> None:
+    """Collect garbage every 10,000 allocations rather than every 700.
+
+    A test allocates far more than 700 objects (a request alone does), and most of them live
+    until the test ends, so the default threshold runs a collection many times per test for
+    little garbage.
+    """
+    gc.set_threshold(10_000, 10, 10)
+
+
+def pytest_collection_finish() -> None:
+    """Leave the objects built before the first test out of every later garbage collection.
+
+    Django, the Hypothesis strategies and the contract test's cases live for the whole run:
+    without this, every full collection walks them all again.
+    """
+    gc.freeze()
 
 
 # Host names looked up once per run, not once per test.

@@ -10,6 +10,7 @@ install with ``--require-hashes --no-deps`` into a fresh virtualenv and pass ``p
 
 from __future__ import annotations
 
+import ast
 import difflib
 import functools
 import importlib.metadata
@@ -215,6 +216,48 @@ def test_rendered_lock_files(render: Callable[..., Path]) -> None:
             assert len(entry.pin) > 1, f"{name}.lock: {entry.pin[0]} has no hash"
             assert entry.parents, f"{name}.lock: {entry.name} says nothing of why"
         assert "projects.in" not in text
+
+
+def _requirement_names(path: Path) -> set[str]:
+    """Return the names a requirements file lists, with the files it includes (``-r``)."""
+    names = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("-r "):
+            names |= _requirement_names(path.parent / line.removeprefix("-r "))
+        elif line and not line.startswith("#"):
+            names.add(canonicalize_name(Requirement(line).name))
+    return names
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Return the top-level names of the absolute imports of a Python file."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("value", [False, True], ids=["none", "all-options"])
+def test_every_imported_package_is_a_requirement(render: Callable[..., Path], value: bool) -> None:
+    """A package the project's code imports is named in its requirements, not only brought.
+
+    A package another one pulls in can leave with that one's next release; freezegun was
+    imported by every project and required only with use_jwt.
+    """
+    project = render(**dict.fromkeys(OPTIONS, value))
+    declared = _requirement_names(project / "requirements" / "development.txt")
+    distributions = importlib.metadata.packages_distributions()
+    own = {path.stem for path in project.iterdir()}
+    undeclared: dict[str, set[str]] = {}
+    for path in project.rglob("*.py"):
+        for module in _imported_modules(path) - own - sys.stdlib_module_names:
+            names = {canonicalize_name(name) for name in distributions.get(module, [module])}
+            if not names & declared:
+                undeclared.setdefault(module, set()).add(str(path.relative_to(project)))
+    assert not undeclared, f"imported, missing from requirements/*.txt: {undeclared}"
 
 
 INSTALL_COMBOS = [
