@@ -337,8 +337,7 @@ DEVELOPMENT_REQUIREMENTS = [
     "jsonschema>=4.23,<5",
     "pre-commit>=4,<5",
     "pre-commit-hooks>=6,<7",
-    # From 8.4: --disable-plugin-autoload (pyproject.toml). Below 9.2: pytest 9.2 breaks
-    # pytest-xdist's --dist loadgroup (groups spread over workers).
+    # Below 9.2: pytest 9.2 breaks pytest-xdist's --dist loadgroup (groups spread over workers).
     "pytest>=8.4,<9.2",
     "pytest-cov>=6,<8",
     "pytest-django>=4.10,<5",
@@ -347,6 +346,7 @@ DEVELOPMENT_REQUIREMENTS = [
     "schemathesis>=4.1,<5",
     "uv>=0.9,<1",
 ]
+# Each package a test imports is named, even where another one brings it.
 OPTION_DEVELOPMENT_REQUIREMENTS = {
     "use_celery": ["kombu>=5.5,<6"],
     "use_s3": ["boto3>=1.35,<2", "botocore>=1.35,<2", "moto[s3]>=5.1,<6"],

@@ -22,6 +22,11 @@ settings.register_profile("default", settings.get_profile("default"), max_exampl
 settings.register_profile("ci", settings.get_profile("ci"), max_examples=50)
 
 
+# The garbage collector is tuned for a test run by the two hooks below, and nowhere else.
+# Measured on the default project (two runs each, gc.callbacks summing the collector's time),
+# it took 0.8 to 1.1 s of a run with them and 1.6 to 1.8 s without; the whole suite (926
+# tests, six runs each, alternated) used a median 16.7 s of CPU with them and 18.9 s without.
+# Deleting both brings back Python's defaults; nothing else depends on them.
 def pytest_configure() -> None:
     """Collect garbage every 10,000 allocations rather than every 700.
 
@@ -36,8 +41,7 @@ def pytest_collection_finish() -> None:
     """Leave the objects built before the first test out of every later garbage collection.
 
     Django, the Hypothesis strategies and the contract test's cases live for the whole run:
-    without this, every full collection walks them all again. With the threshold above, the
-    collector's share of a run falls from about 1.7 s to 0.6 s.
+    without this, every full collection walks them all again.
     """
     gc.freeze()
 

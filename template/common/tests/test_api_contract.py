@@ -191,9 +191,11 @@ def _unmeasured(cov: Any) -> Iterator[None]:
 
     The coverage gate is earned by tests that assert what the code does; a line that a
     generated case happens to reach is not tested by it (the figure is the same without
-    these cases). Tracing them would also take longer than sending them.
+    these cases). Tracing them also costs more than sending them: ``pytest --cov`` of the
+    default project took 26 s of CPU with this fixture and 32 s without it (median of three
+    runs each, 98.43% either way).
     """
-    if cov is None:  # coverage is off (pytest --no-cov)
+    if cov is None:  # coverage is off (plain pytest, or --no-cov)
         yield
         return
     cov.stop()
