@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from tests.conftest import (
     COMBOS,
@@ -46,7 +48,6 @@ DISTRIBUTIONS = (
     "import importlib.metadata as metadata, json; "
     "print(json.dumps(metadata.packages_distributions()))"
 )
-REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 # What the matrix summary says a generated suite ran on.
 RAN_ON = (
@@ -160,10 +161,6 @@ def test_no_trace_of_disabled_options(project: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def imported_modules(project: Path) -> dict[str, Path]:
     """Return each top-level module the project's code imports, with a file importing it."""
     modules: dict[str, Path] = {}
@@ -186,9 +183,10 @@ def declared_requirements(project: Path) -> set[str]:
     """Return the distributions the project's requirements files name."""
     declared = set()
     for path in (project / "requirements").glob("*.txt"):
-        for line in path.read_text().splitlines():
-            if match := REQUIREMENT_NAME.match(line.strip()):
-                declared.add(_normalized(match.group(1)))
+        for line in map(str.strip, path.read_text().splitlines()):
+            # Comments and the other files' names (``-r base.txt``) aside.
+            if line and not line.startswith(("#", "-")):
+                declared.add(canonicalize_name(Requirement(line).name))
     return declared
 
 
@@ -210,7 +208,7 @@ def test_every_imported_package_is_declared(project: Path, python: Path) -> None
     for module, where in imported_modules(project).items():
         if module in sys.stdlib_module_names or module in local or module == "__future__":
             continue
-        distributions = {_normalized(name) for name in provided.get(module, [])}
+        distributions = {canonicalize_name(name) for name in provided.get(module, [])}
         if not distributions & declared:
             problems.append(f"{where}: imports {module} ({', '.join(sorted(distributions))})")
     assert not problems, "not in requirements/*.txt:\n" + "\n".join(problems)

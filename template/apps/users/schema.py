@@ -25,7 +25,6 @@ from apps.users.sessions import SESSION_AUTHORIZATION, SESSION_BODIES
 SESSION_REFERENCE = "#/components/schemas/Session"
 # The operations of the account, by tag: the ones a session of the account is for.
 ACCOUNT_TAGS = {"auth", "users"}
-METHODS = ("get", "put", "patch", "post", "delete")
 
 
 def _session_responses(operation: dict[str, Any]) -> list[dict[str, Any]]:
@@ -57,9 +56,8 @@ def _session_links(paths: dict[str, Any]) -> dict[str, dict[str, Any]]:
     links: dict[str, dict[str, Any]] = {}
     for path, operations in paths.items():
         body = SESSION_BODIES.get(_url_name(path) or "")
-        for method in METHODS:
-            operation = operations.get(method)
-            if operation is None or not ACCOUNT_TAGS & set(operation.get("tags", [])):
+        for operation in operations.values():
+            if not ACCOUNT_TAGS & set(operation.get("tags", [])):
                 continue
             operation_id = operation["operationId"]
             if body is not None:
