@@ -9,7 +9,8 @@ class CommonConfig(AppConfig):
     name = "common"
 
     def ready(self) -> None:
-        """Register the schema extensions; title the admin site with the project's name."""
+        """Register the schema extensions and the convention checks; title the admin site."""
+        import common.checks.models  # noqa: F401, PLC0415
         import common.schema  # noqa: F401, PLC0415
 
         admin.site.site_header = admin.site.site_title = settings.PROJECT_NAME
