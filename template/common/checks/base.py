@@ -87,7 +87,7 @@ def where(obj: Any) -> str:
 
 def project_apps() -> list[AppConfig]:
     """Return the installed apps whose code lives in this project."""
-    return [app for app in apps.get_app_configs() if is_project_code(app)]
+    return [app for app in apps.get_app_configs() if app.name.split(".")[0] in SOURCE_DIRS]
 
 
 def project_models() -> list[type[models.Model]]:

@@ -130,4 +130,3 @@ def check_migrations(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
                 place = f"{path.relative_to(root())}:1"
                 messages += MIGRATION_NAME(place, f"{path.name} has Django's automatic name")
     return messages
-
