@@ -1,11 +1,12 @@
-"""Each conformance check of the generated project can fail, and says where and why.
+"""Each convention of the generated project is caught, and its message says where and why.
 
 One project is rendered, and a small app of notes is added to it that keeps every rule: its
-conformance checks must all pass, which also shows that a new app, model and endpoint are
-checked without editing the checks. Then, for each check, a copy of that project gets one
-violation (a model, view, service, setting or source line), and only the conformance module
-runs: exactly the matching check must fail, naming the offender (object or file:line) and
-quoting the rule.
+``manage.py check`` (with ``--deploy`` under production settings), ruff and the list-queries
+test all pass, which also shows that a new app, model and endpoint are checked with no edit
+to the checks. Then, for each rule, a copy of that project gets one violation (a model, view,
+service, setting or source line): exactly that rule must be reported, by Django's check
+framework (``conventions.E0NN``), ruff (its code) or the behaviour test, naming the offender
+(object or file:line) and the fix.
 """
 
 from __future__ import annotations
@@ -20,15 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import project_env, render_project, run_in
+from tests.conftest import production_env, project_env, render_project, run_in
 
 pytestmark = pytest.mark.xdist_group("conventions")
 
-CONFORMANCE = "common/tests/test_conventions.py"
-# Only the checks, with only the plugin they need (pytest-django): no coverage gate, no cache,
-# the module's own order, failures summarised. Loading no other plugin halves each run.
+LIST_QUERIES = "common/tests/test_list_queries.py"
 PYTEST_OPTIONS = ("-p", "pytest_django.plugin", "-p", "no:cacheprovider", "-o", "addopts=")
 PYTEST_OPTIONS += ("--strict-markers", "-q", "-rfE")
+# Settings rules read the settings they run under: production's, as ``check --deploy``.
+DEPLOY_RULES = re.compile(r"^[EW]05\d$")
 NOTES = "apps/notes"
 
 # An app that keeps every rule: a model with a child, a filtered, ordered, paginated list
@@ -221,21 +222,35 @@ def append(project: Path, relative: str, text: str) -> None:
     path.write_text((path.read_text() if path.exists() else "") + text)
 
 
-def run_conformance(project: Path) -> tuple[set[str], str]:
-    """Run only the conformance checks; return the names of those that failed, and the output."""
+def run(project: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run ``python <args>`` in the project; return the exit status and the output."""
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", CONFORMANCE, *PYTEST_OPTIONS],
+        [sys.executable, *args],
         cwd=project,
-        env=project_env(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),
+        env=env or project_env(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1"),
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
-    output = result.stdout + result.stderr
-    failed = set(re.findall(r"^(?:FAILED|ERROR) \S+::(\w+)", output, re.MULTILINE))
-    assert result.returncode in (0, 1), output[-4000:]
-    return failed, output
+    return result.returncode, result.stdout + result.stderr
+
+
+def reported(project: Path, rule: str) -> tuple[set[str], str]:
+    """Run what enforces ``rule``; return the rules it reported broken, and its output."""
+    if rule.startswith("ruff:"):
+        _, output = run(project, "-m", "ruff", "check", "--no-cache", "--output-format=concise")
+        codes = re.findall(r"\.py:\d+:\d+: ([A-Z]+\d+)", output)
+        return {f"ruff:{code}" for code in codes}, output
+    if rule.startswith("test_"):
+        _, output = run(project, "-m", "pytest", LIST_QUERIES, *PYTEST_OPTIONS)
+        return set(re.findall(r"^(?:FAILED|ERROR) \S+::(\w+)", output, re.MULTILINE)), output
+    if DEPLOY_RULES.match(rule):
+        env = production_env(project / "deploy.sqlite3", DJANGO_ALLOWED_HOSTS="api.example.com")
+        _, output = run(project, "manage.py", "check", "--deploy", env=env)
+    else:
+        _, output = run(project, "manage.py", "check")
+    return set(re.findall(r"\(conventions\.([EW]\d{3})\)", output)), output
 
 
 @pytest.fixture(scope="module")
@@ -256,17 +271,20 @@ def baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
         'path("", include("apps.users.urls")),\n    path("", include("apps.notes.urls")),\n',
     )
     run_in(project, "manage.py", "makemigrations", "notes", "--name", "create_notes")
-    failed, output = run_conformance(project)
-    assert not failed, output[-6000:]
-    assert re.search(r"\d+ passed", output), output[-3000:]
+    for rule in ("E001", "E050", "ruff:", "test_"):
+        found, output = reported(project, rule)
+        assert not found, output[-6000:]
+    assert "no issues" in reported(project, "E050")[1]
+    assert re.search(r"\d+ passed", reported(project, "test_")[1])
     return project
 
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: how to break it, which check must fail, what its message says."""
+    """One broken rule: how to break it, which rule must be reported, what the message says."""
 
-    check: str
+    # A check's ID ("E012"), a ruff code ("ruff:S608") or the behaviour test's name.
+    rule: str
     inject: Callable[[Path], None]
     # Substrings of the failure: the offender and (part of) the rule it breaks.
     expect: tuple[str, ...]
@@ -467,61 +485,62 @@ INDIRECT_VIOLATIONS = {
 
 VIOLATIONS = {
     "model-without-base-model": Violation(
-        "test_models_inherit_base_model",
+        "E001",
         model(
             "\n\nclass Plain(models.Model):\n    name = models.CharField(max_length=9)\n\n"
             "    class Meta:\n        ordering = ['name']\n\n"
             "    def __str__(self) -> str:\n        return self.name\n"
         ),
-        ("apps.notes.models.Plain", "Inherits from `BaseModel`"),
+        ("apps.notes.models.Plain", "Derive the model from BaseModel", "conventions.md#e001"),
         (f"{NOTES}/models.py", "class Plain("),
     ),
     "model-without-str": Violation(
-        "test_models_define_str",
+        "ruff:DJ008",
         model(
             "\n\nclass Nameless(BaseModel):\n    class Meta:\n        ordering = ['created_at']\n"
         ),
-        ("apps.notes.models.Nameless", "Added `__str__` method"),
+        ("DJ008",),
         (f"{NOTES}/models.py", "class Nameless("),
     ),
     "model-without-ordering": Violation(
-        "test_models_have_default_ordering",
+        "E002",
         model(
             "\n\nclass Unordered(BaseModel):\n    def __str__(self) -> str:\n        return ''\n"
         ),
-        ("apps.notes.models.Unordered", "Added default `ordering` in `Meta`"),
+        ("apps.notes.models.Unordered", "has no Meta.ordering"),
         (f"{NOTES}/models.py", "class Unordered("),
     ),
     "float-money": Violation(
-        "test_money_fields_are_decimal",
+        "E003",
         lambda project: replace(
             project,
             f"{NOTES}/models.py",
             "budget = models.DecimalField(max_digits=10, decimal_places=2, ",
             "budget = models.FloatField(",
         ),
-        ("apps.notes.models.Note.budget is a FloatField", "not `FloatField`"),
+        ("apps.notes.models.Note.budget", "budget is a FloatField"),
+        (f"{NOTES}/models.py", "budget = models.FloatField("),
     ),
     "choices-without-text-choices": Violation(
-        "test_choices_come_from_text_choices",
+        "E004",
         lambda project: replace(
             project,
             f"{NOTES}/models.py",
             "choices=Kind.choices",
             "choices=[('idea', 'Idea'), ('todo', 'To do')]",
         ),
-        ("choices=[('idea', 'Idea'), ('todo', 'To do')]", "Used `TextChoices`"),
-        (f"{NOTES}/models.py", "choices=[("),
+        ("apps.notes.models.Note.kind", "kind lists its choices"),
+        (f"{NOTES}/models.py", "kind = models.CharField("),
     ),
     "cascade-without-reason": Violation(
-        "test_cascading_foreign_keys_say_why",
+        "E005",
         lambda project: replace(
             project,
             f"{NOTES}/models.py",
             "    # CASCADE: a tag means nothing without its note.\n",
             "",
         ),
-        ("apps.notes.models.Tag.note: on_delete=CASCADE", "unless CASCADE is intentional"),
+        ("apps.notes.models.Tag.note", "note has on_delete=CASCADE and no reason"),
         (f"{NOTES}/models.py", "note = models.ForeignKey("),
     ),
     "ordering-by-unindexed-field": Violation(
@@ -532,14 +551,14 @@ VIOLATIONS = {
         ("/api/v1/notes/", "budget (Note.budget) not indexed", "filtered or ordered by"),
     ),
     "auto-named-migration": Violation(
-        "test_migrations_are_named",
+        "E006",
         lambda project: append(
             project,
             f"{NOTES}/migrations/0002_auto_20260101_1200.py",
             "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n"
             "    dependencies = [('notes', '0001_create_notes')]\n    operations = []\n",
         ),
-        (f"{NOTES}/migrations/0002_auto_20260101_1200.py", "named descriptively"),
+        (f"{NOTES}/migrations/0002_auto_20260101_1200.py:1", "automatic name"),
     ),
     "view-without-permissions": Violation(
         "test_views_set_permissions_explicitly",
@@ -792,33 +811,27 @@ def line_number(path: Path, text: str) -> int:
     return next(number for number, line in enumerate(lines, start=1) if text in line)
 
 
-def test_every_check_has_a_violation(baseline: Path) -> None:
-    """A check added to the module without a violation here is caught."""
-    source = (baseline / CONFORMANCE).read_text()
-    checks = set(re.findall(r"^def (test_\w+)", source, re.MULTILINE))
-    # The discovery self-test guards the others: no project code breaks it but a broken one.
-    covered = {violation.check for violation in VIOLATIONS.values()}
-    assert checks - covered == {"test_discovery_finds_the_project"}
+def test_every_rule_has_a_violation(baseline: Path) -> None:
+    """A rule added to the checks without a violation here is caught."""
+    ids = {
+        rule_id
+        for path in (baseline / "common/checks").glob("*.py")
+        for rule_id in re.findall(r'^\w+ = Rule\(\n\s+"([EW]\d{3})"', path.read_text(), re.MULTILINE)
+    }
+    covered = {violation.rule for violation in VIOLATIONS.values()}
+    assert ids, "no rule found in common/checks"
+    assert ids <= covered, f"rules without a violation: {sorted(ids - covered)}"
 
 
-def test_every_check_has_an_indirect_violation() -> None:
+def test_every_rule_has_an_indirect_violation() -> None:
     """Each rule that reads code or behaviour is also proven on a shape it does not name."""
-    indirect = {violation.check for violation in INDIRECT_VIOLATIONS.values()}
-    assert {
-        "test_list_query_count_is_constant",
-        "test_list_endpoints_are_paginated",
-        "test_sql_is_never_formatted",
-        "test_views_build_no_queries",
-        "test_model_methods_hold_no_business_logic",
-        "test_validators_do_not_write",
-        "test_no_hardcoded_secrets",
-        "test_services_that_write_are_atomic",
-        "test_admin_pages_save_through_services",
-    } <= indirect
+    direct = {violation.rule for violation in VIOLATIONS.values()}
+    indirect = {violation.rule for violation in INDIRECT_VIOLATIONS.values()}
+    assert INDIRECT_RULES <= indirect <= direct | indirect
 
 
 @pytest.mark.parametrize("name", list(VIOLATIONS) + list(INDIRECT_VIOLATIONS))
-def test_check_fails_on_its_violation(baseline: Path, tmp_path: Path, name: str) -> None:
+def test_rule_is_reported_on_its_violation(baseline: Path, tmp_path: Path, name: str) -> None:
     violation = VIOLATIONS.get(name) or INDIRECT_VIOLATIONS[name]
     project = shutil.copytree(
         baseline,
@@ -827,12 +840,15 @@ def test_check_fails_on_its_violation(baseline: Path, tmp_path: Path, name: str)
     )
     violation.inject(project)
 
-    failed, output = run_conformance(project)
+    found, output = reported(project, violation.rule)
 
-    assert failed == {violation.check}, output[-6000:]
+    if violation.rule.startswith("ruff:"):
+        assert violation.rule in found, output[-6000:]
+    else:
+        assert found == {violation.rule.removeprefix("conventions.")}, output[-6000:]
     for text in violation.expect:
-        assert text in output, f"{text!r} not in the failure:\n{output[-6000:]}"
+        assert text in output, f"{text!r} not in the output:\n{output[-6000:]}"
     if violation.line_of is not None:
         relative, text = violation.line_of
         place = f"{relative}:{line_number(project / relative, text)}"
-        assert place in output, f"{place} not in the failure:\n{output[-6000:]}"
+        assert place in output, f"{place} not in the output:\n{output[-6000:]}"
