@@ -6,13 +6,13 @@ checked without anyone remembering to write its test.
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.admindocs.views import simplify_regex
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.views import APIView
+
+from common.checks.base import url_patterns
 
 # Stands in for every path parameter (an object id): such requests may answer 404.
 PLACEHOLDER_ID = uuid.UUID(int=0)
@@ -38,18 +38,6 @@ class Endpoint:
     def __str__(self) -> str:
         """Name the endpoint in test ids."""
         return f"{self.path} ({self.view.__name__})"
-
-
-def url_patterns(
-    patterns: list[Any] | None = None,
-    prefix: str = "",
-) -> Iterator[tuple[str, URLPattern]]:
-    """Yield every pattern of the URL configuration with its whole route (a regex)."""
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(pattern, URLResolver):
-            yield from url_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
-        else:
-            yield prefix + str(pattern.pattern), pattern
 
 
 def api_endpoints() -> list[Endpoint]:
