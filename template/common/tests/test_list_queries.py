@@ -49,7 +49,9 @@ def make(model: type[models.Model], count: int, **fields: Any) -> list[models.Mo
 def create_rows(model: type[models.Model], owner: Any, count: int) -> None:
     """Create ``count`` rows owned by ``owner``, each with a few rows of every child model."""
     owned = {
-        f.name: owner for f in model._meta.fields if f.is_relation and f.related_model is type(owner)
+        f.name: owner
+        for f in model._meta.fields
+        if f.is_relation and f.related_model is type(owner)
     }
     for row in make(model, count, **owned):
         for relation in model._meta.related_objects:
@@ -100,7 +102,7 @@ def list_routes() -> list[Route]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("route", list_routes(), ids=str)
+@pytest.mark.parametrize("route", list_routes(), ids=lambda route: route.path)
 def test_list_query_count_is_constant(route: Route) -> None:
     user = make(get_user_model(), 1, is_staff=True)[0]
     client = APIClient()
