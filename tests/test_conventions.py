@@ -246,7 +246,11 @@ def reported(project: Path, rule: str) -> tuple[set[str], str]:
         _, output = run(project, "-m", "pytest", LIST_QUERIES, *PYTEST_OPTIONS)
         return set(re.findall(r"^(?:FAILED|ERROR) \S+::(\w+)", output, re.MULTILINE)), output
     if DEPLOY_RULES.match(rule):
-        env = production_env(project / "deploy.sqlite3", DJANGO_ALLOWED_HOSTS="api.example.com")
+        env = production_env(
+            project / "deploy.sqlite3",
+            DJANGO_ALLOWED_HOSTS="api.example.com",
+            DJANGO_SECURE_SSL_REDIRECT="true",
+        )
         _, output = run(project, "manage.py", "check", "--deploy", env=env)
     else:
         _, output = run(project, "manage.py", "check")
@@ -529,7 +533,7 @@ VIOLATIONS = {
             "choices=Kind.choices",
             "choices=[('idea', 'Idea'), ('todo', 'To do')]",
         ),
-        ("apps.notes.models.Note.kind", "kind lists its choices"),
+        ("choices written out in the field", "conventions.md#e004"),
         (f"{NOTES}/models.py", "kind = models.CharField("),
     ),
     "cascade-without-reason": Violation(

@@ -14,10 +14,12 @@ from common.checks.base import (
     class_node,
     dotted,
     is_project_code,
+    parse,
     project_apps,
     project_models,
     root,
     source,
+    source_files,
     where,
 )
 from common.models import BaseModel
@@ -117,7 +119,24 @@ def check_models(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
                 place = field_place(model, name)
                 if ":" in place and choice not in comments_above(place):
                     messages += CASCADE(place, f"{name} has on_delete={choice} and no reason")
-    return messages
+    reported = {str(message.obj).split()[0] for message in messages}
+    return messages + [
+        message for message in literal_choices() if str(message.obj).split()[0] not in reported
+    ]
+
+
+def literal_choices() -> list[checks.CheckMessage]:
+    """Find choices written out in a models module, even where an enum has the same."""
+    return [
+        message
+        for path in source_files()
+        if path.name == "models.py" or path.parent.name == "models"
+        for node in ast.walk(parse(path))
+        if isinstance(node, ast.keyword)
+        and node.arg == "choices"
+        and isinstance(node.value, ast.List | ast.Tuple | ast.Dict | ast.ListComp)
+        for message in CHOICES(at(path, node.value), "choices written out in the field")
+    ]
 
 
 @checks.register(checks.Tags.models)
