@@ -37,7 +37,7 @@ REQUIREMENTS = re.compile(r"^(requirements/.*\.(txt|lock)|pyproject\.toml)$")
 # fail on code written before it.
 CONFORMANCE = (
     "common/tests/test_api_contract.py",  # every endpoint, against its schema
-    "common/tests/test_conventions.py",  # models, views, services, serializers, admin
+    "common/checks/",  # the conventions' system checks: models, views, services, admin
     "common/tests/test_races.py",  # every unique constraint, met by a service
     "common/tests/test_throttling.py",  # every throttle in use
 )
@@ -273,7 +273,7 @@ def collect(root: Path, answers_file: str = ANSWERS_FILE) -> Report:
         after = _answers((root / answers_file).read_text(encoding="utf-8"))
         report.switched = switched_options(before, after)
         report.runtime = runtime_changes(before, after)
-    report.conformance = [path for path in sorted({*changed, *new}) if path in CONFORMANCE]
+    report.conformance = [path for path in sorted({*changed, *new}) if path.startswith(CONFORMANCE)]
     report.migrations = [path for path in new if MIGRATION.search(path)]
     report.requirements = sorted(path for path in {*changed, *new} if REQUIREMENTS.match(path))
     example, env = root / ".env.example", root / ".env"
@@ -408,7 +408,8 @@ def render(report: Report) -> str:
         lines += _section(
             "- conformance rules this release changed (they test your own apps too):",
             report.conformance,
-            "`python -m pytest common/tests`; each failure says what to change in your code",
+            "`python manage.py check` and `python -m pytest common/tests`; each message says"
+            " what to change in your code",
         )
     if report.checks:
         lines += _section(

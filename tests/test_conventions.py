@@ -499,11 +499,11 @@ VIOLATIONS = {
         (f"{NOTES}/models.py", "class Plain("),
     ),
     "model-without-str": Violation(
-        "ruff:DJ008",
+        "E007",
         model(
             "\n\nclass Nameless(BaseModel):\n    class Meta:\n        ordering = ['created_at']\n"
         ),
-        ("DJ008",),
+        ("apps.notes.models.Nameless", "has no __str__"),
         (f"{NOTES}/models.py", "class Nameless("),
     ),
     "model-without-ordering": Violation(

@@ -406,7 +406,7 @@ def test_collect_lists_new_locks_conformance_rules_and_kept_files_back(project: 
         {
             ".env.example": "DJANGO_DEBUG=true\n# DJANGO_NUM_PROXIES=1\n",
             "requirements/production.lock": "gunicorn==23.0.0\n",
-            "common/tests/test_conventions.py": "def test_rule(): ...\n",
+            "common/checks/models.py": "RULE = None\n",
             "config/celery.py": "app = 'template'\n",
         },
     )
@@ -417,7 +417,7 @@ def test_collect_lists_new_locks_conformance_rules_and_kept_files_back(project: 
     assert report.requirements == ["requirements/production.lock"]
     assert report.new_env == ["DJANGO_NUM_PROXIES"]
     assert report.missing_env == []
-    assert report.conformance == ["common/tests/test_conventions.py"]
+    assert report.conformance == ["common/checks/models.py"]
     assert report.restored == ["config/celery.py"]
     assert "`python -m pytest common/tests`" in notice
     assert "diff -u .copier-kept/<path> <path>" in notice

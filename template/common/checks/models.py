@@ -49,6 +49,11 @@ CASCADE = Rule(
     "on_delete=CASCADE or DO_NOTHING only with a comment above the field saying why",
     "Use on_delete=models.PROTECT, or write `# CASCADE: <why>` on the line above the field.",
 )
+STR = Rule(
+    "E007",
+    "models define __str__ (ruff's DJ008 sees only direct subclasses of models.Model)",
+    "Add `def __str__(self) -> str` returning what the admin and logs should show.",
+)
 MIGRATION_NAME = Rule(
     "E006",
     "migrations have descriptive names",
@@ -106,6 +111,8 @@ def check_models(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMes
     for model in project_models():
         if not issubclass(model, BaseModel):
             messages += BASE_MODEL(where(model), f"{model._meta.label} has its own primary key")
+        if model.__str__ is models.Model.__str__:
+            messages += STR(where(model), f"{model._meta.label} has no __str__")
         if not model._meta.ordering:
             messages += ORDERING(where(model), f"{model._meta.label} has no Meta.ordering")
         for model_field in model._meta.fields:
