@@ -335,6 +335,8 @@ DEVELOPMENT_REQUIREMENTS = [
     # The contract test drives schemathesis through Hypothesis and validates with jsonschema.
     "hypothesis>=6.100,<7",
     "jsonschema>=4.23,<5",
+    # lint-imports checks the layering contracts of pyproject.toml ([tool.importlinter]).
+    "import-linter>=2.17,<3",
     "pre-commit>=4,<5",
     "pre-commit-hooks>=6,<7",
     # Below 9.2: pytest 9.2 breaks pytest-xdist's --dist loadgroup (groups spread over workers).
