@@ -335,6 +335,8 @@ DEVELOPMENT_REQUIREMENTS = [
     # The contract test drives schemathesis through Hypothesis and validates with jsonschema.
     "hypothesis>=6.100,<7",
     "jsonschema>=4.23,<5",
+    # lint-imports checks the layering contracts of pyproject.toml ([tool.importlinter]).
+    "import-linter>=2.17,<3",
     # The list-queries test fills any model with rows, whether or not it has a factory.
     "model-bakery>=1.20,<2",
     "pre-commit>=4,<5",

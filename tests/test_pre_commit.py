@@ -81,7 +81,7 @@ def test_commit_with_the_hooks_installed_needs_no_network(tmp_path: Path) -> Non
     first = git("commit", "-m", "First commit")
     output = first.stdout + first.stderr
     assert first.returncode == 0, output
-    for hook in ("check yaml", "django-upgrade", "ruff check", "ruff format"):
+    for hook in ("check yaml", "django-upgrade", "ruff check", "ruff format", "lint-imports"):
         assert any(line.startswith(hook) and "Passed" in line for line in output.splitlines()), (
             hook,
             output,
