@@ -714,14 +714,6 @@ VIOLATIONS = {
         ("note_forget: writes", "outside transaction.atomic", "Wrapped in `transaction.atomic()`"),
         (f"{NOTES}/services.py", "def note_forget("),
     ),
-    "service-imports-http": Violation(
-        "test_services_have_no_http_or_serializer_logic",
-        lambda project: append(
-            project, f"{NOTES}/services.py", "from rest_framework.response import Response\n"
-        ),
-        ("imports rest_framework.response.Response", "No HTTP logic"),
-        (f"{NOTES}/services.py", "from rest_framework.response import Response"),
-    ),
     "model-method-with-a-query": Violation(
         "test_model_methods_hold_no_business_logic",
         lambda project: replace(
