@@ -9,7 +9,7 @@ from django.core import checks
 from django.http import HttpRequest
 
 from common.admin import ServiceAdmin
-from common.checks.base import Rule, dotted, is_project_code, where
+from common.checks.base import Rule, dotted, is_project_code, project_models, where
 
 ADMIN_SERVICE = Rule(
     "E030",
@@ -81,9 +81,10 @@ def check_admin(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
     """Check that the admin pages of the project's models write through its services."""
     messages: list[checks.CheckMessage] = []
     request = superuser_request()
-    for model, model_admin in admin.site._registry.items():
-        if not is_project_code(model):
+    for model in project_models():
+        if not admin.site.is_registered(model):
             continue
+        model_admin = admin.site.get_model_admin(model)
         label, place = model._meta.label, where(type(model_admin))
         saves_through_a_service = isinstance(model_admin, ServiceAdmin) and calls_a_service(
             type(model_admin).save_model,

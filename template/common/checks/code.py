@@ -65,7 +65,7 @@ VALIDATOR_WRITES = Rule(
 SECRET = Rule(
     "E036",
     "secrets come from the environment, never the source",
-    "Read it with env(\"NAME\") and no default (production refuses to start without it); put "
+    'Read it with env("NAME") and no default (production refuses to start without it); put '
     "the development value in .env.example's comments or .env.",
 )
 URLS_LOGIC = Rule(
@@ -252,7 +252,9 @@ def check_services() -> list[checks.CheckMessage]:
                 messages += SERVICE_ARGUMENTS(
                     place, f"{function.name} takes a request ({argument.arg})"
                 )
-        helpers = {node.name: node for node in parse(path).body if isinstance(node, ast.FunctionDef)}
+        helpers = {
+            node.name: node for node in parse(path).body if isinstance(node, ast.FunctionDef)
+        }
         writes = service_writes(function, helpers)
         if writes and not is_atomic(function):
             messages += SERVICE_ATOMIC(
@@ -373,7 +375,9 @@ def key(target: ast.AST) -> str:
     """Name what is assigned to: ``NAME``, ``obj.NAME``, ``mapping["NAME"]``."""
     if isinstance(target, ast.Subscript):
         index = target.slice
-        return index.value if isinstance(index, ast.Constant) and isinstance(index.value, str) else ""
+        return (
+            index.value if isinstance(index, ast.Constant) and isinstance(index.value, str) else ""
+        )
     return getattr(target, "id", getattr(target, "attr", ""))
 
 
@@ -470,13 +474,19 @@ def formatted_names(nodes: list[ast.AST]) -> set[str]:
     """Return the names given a built string ruff does not report: ``sql += ...`` and others."""
     names = set()
     for node in nodes:
-        if isinstance(node, ast.Assign | ast.AnnAssign):
-            if formatted(node.value) and not for_ruff(node.value):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                names.update(target.id for target in targets if isinstance(target, ast.Name))
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            if not for_ruff(node.value):
-                names.add(node.target.id)
+        if (
+            isinstance(node, ast.Assign | ast.AnnAssign)
+            and formatted(node.value)
+            and not for_ruff(node.value)
+        ):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+        elif (
+            isinstance(node, ast.AugAssign)
+            and isinstance(node.target, ast.Name)
+            and not for_ruff(node.value)
+        ):
+            names.add(node.target.id)
     return names
 
 
@@ -505,7 +515,9 @@ def check_sql() -> list[checks.CheckMessage]:
                     or (isinstance(argument, ast.Name) and argument.id in names)
                     for argument in sql
                 ):
-                    messages += SQL(at(path, node), f"the SQL is built from values: {code(node, 80)}")
+                    messages += SQL(
+                        at(path, node), f"the SQL is built from values: {code(node, 80)}"
+                    )
     return messages
 
 
