@@ -2,8 +2,8 @@
 
 These read the code (its syntax trees) rather than run it: a service, view, model method or
 validator written later is checked without anyone listing it. What ruff already reports is
-left to it: secrets assigned to a name that says so (S105, S106), SQL statements built from
-values (S608), models without ``__str__`` (DJ008).
+left to it: secrets assigned to a name that says so (S105, S106) and SQL statements built
+from values (S608).
 """
 
 import ast
@@ -30,6 +30,7 @@ from common.checks.base import (
     project_models,
     root,
     source_files,
+    where,
 )
 
 SERVICE_ARGUMENTS = Rule(
@@ -72,6 +73,12 @@ URLS_LOGIC = Rule(
     "E037",
     "urls.py modules hold no logic, only URL patterns",
     "Move the function or class to the app's views.py (or a helper module) and import it.",
+)
+MODEL_STR = Rule(
+    "E039",
+    "models define __str__",
+    "Define __str__ returning what names the row (its title, number or label): the admin, "
+    "shell and logs show it.",
 )
 SQL = Rule(
     "E038",
@@ -310,6 +317,20 @@ def check_model_methods() -> list[checks.CheckMessage]:
     return messages
 
 
+def check_model_str() -> list[checks.CheckMessage]:
+    """Check that every model names its rows.
+
+    Ruff's DJ008 recognises a model by its bases within one file: it does not follow the
+    project's models to ``BaseModel`` in another module, so it never sees them.
+    """
+    return [
+        message
+        for model in project_models()
+        if model.__str__ is models.Model.__str__
+        for message in MODEL_STR(where(model), f"{model._meta.label} has no __str__")
+    ]
+
+
 def serializer_classes() -> list[type[serializers.BaseSerializer]]:
     """Return the serializers defined in the project's ``serializers.py`` modules."""
     found = []
@@ -401,27 +422,29 @@ def assigned_values(tree: ast.Module) -> Iterator[tuple[str, ast.AST, ast.AST, b
                     yield name.value, value, value, False
 
 
-def literal(node: ast.AST) -> tuple[str, bool]:
-    """Return a string literal, or the literal default of ``env(..., default=)``.
+def literal(node: ast.AST) -> tuple[ast.AST, bool]:
+    """Return the string literal a value is, or the literal default of ``env(..., default=)``.
 
     The flag says whether the literal is the value itself (what ruff reads), not a default.
     """
     if isinstance(node, ast.Call):
         defaults = [k.value for k in node.keywords if k.arg == "default"]
-        if defaults and isinstance(defaults[0], ast.Constant):
-            value = defaults[0].value
-            return (value, False) if isinstance(value, str) else ("", False)
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value, True
-    return "", False
+        return (defaults[0], False) if defaults else (node, False)
+    return node, True
 
 
 def check_secrets() -> list[checks.CheckMessage]:
     """Check the source for secrets ruff cannot see: key-shaped values, defaults, dict keys."""
     messages: list[checks.CheckMessage] = []
     for path in source_files():
+        # A default is reported once, under the name the call is assigned to.
+        seen: set[ast.AST] = set()
         for name, node, value, named_for_ruff in assigned_values(parse(path)):
-            text, is_value = literal(value)
+            string, is_value = literal(value)
+            if string in seen or not isinstance(string, ast.Constant):
+                continue
+            seen.add(string)
+            text = string.value if isinstance(string.value, str) else ""
             if not text or (named_for_ruff and is_value and RUFF_SECRET_NAME.search(name)):
                 continue
             if SECRET_VALUE.search(text):
@@ -528,6 +551,7 @@ def check_code(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
         *check_services(),
         *check_views(),
         *check_model_methods(),
+        *check_model_str(),
         *check_validators(),
         *check_urls_modules(),
         *check_secrets(),
