@@ -448,10 +448,9 @@ def check_secrets() -> list[checks.CheckMessage]:
             if not text or (named_for_ruff and is_value and RUFF_SECRET_NAME.search(name)):
                 continue
             if SECRET_VALUE.search(text):
-                problem = f"{name or 'a string'} holds a key or a password in the source"
+                problem = f"{name or 'a string'} holds a key or a password written in the source"
             elif SECRET_NAME.search(name):
-                shape = "its default is" if not is_value else "it is"
-                problem = f"{name} is a secret and {shape} a string literal"
+                problem = f"{name} {'is set' if is_value else 'defaults'} to a string literal"
             else:
                 continue
             messages += SECRET(at(path, node), problem)
