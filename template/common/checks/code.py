@@ -7,9 +7,11 @@ from values (S608).
 """
 
 import ast
+import bisect
 import importlib
 import inspect
 import re
+import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from common.checks.base import (
     parse,
     project_models,
     root,
+    source,
     source_files,
     where,
 )
@@ -134,6 +137,8 @@ SECRET_NAME = re.compile(
     r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?|api_?key)($|_)",
     re.IGNORECASE,
 )
+# What a line naming a secret says somewhere (more than SECRET_NAME matches).
+SECRET_WORD = re.compile(r"pas+wo?r?d|passphrase|\bpass_|_pass\b|pwd|token|secret|api_?key", re.I)
 # Cloud, payment and GitHub keys, private keys, and a password inside a URL (user:pw@host).
 SECRET_VALUE = re.compile(
     r"AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY|\b[rs]k_(live|test)_|ghp_\w{20}"
@@ -142,6 +147,7 @@ SECRET_VALUE = re.compile(
 
 SQL_CALLS = {"raw", "extra", "execute", "executemany", "RawSQL"}
 SQL_KEYWORDS = {"sql", "where", "select", "tables", "order_by"}
+SQL_CALL_TEXT = re.compile(rf"\b({'|'.join(SQL_CALLS)})\(")
 # The statements ruff's S608 recognises in a string built from values (it reports those).
 RUFF_SQL_STATEMENT = re.compile(
     r"\b(select\s+.*\s+from\s|delete\s+from\s|(insert|replace)\s+.*\s+values\s|update\s+.*\s+set\s)",
@@ -152,6 +158,20 @@ RUFF_SQL_STATEMENT = re.compile(
 def module_of(path: Path) -> str:
     """Return the dotted module name of a project file."""
     return ".".join(path.relative_to(root()).with_suffix("").parts)
+
+
+def declaration(cls: type) -> tuple[Path, ast.ClassDef]:
+    """Return the file and syntax tree of a class of the project, from its module's tree.
+
+    ``class_node`` asks ``inspect``, which parses the whole module again for each class
+    before Python 3.13; a class declared at the top of its module is found in the cached
+    tree instead.
+    """
+    path = Path(inspect.getfile(sys.modules[cls.__module__]))
+    for node in parse(path).body:
+        if isinstance(node, ast.ClassDef) and node.name == cls.__qualname__:
+            return path, node
+    return class_node(cls)
 
 
 def chain(node: ast.AST) -> Iterator[ast.AST]:
@@ -202,9 +222,9 @@ def code(node: ast.AST, width: int = 60) -> str:
 # ------------------------------------------------------------------------------
 
 
-def services() -> Iterator[tuple[Path, ast.FunctionDef]]:
+def services(files: list[Path]) -> Iterator[tuple[Path, ast.FunctionDef]]:
     """Yield every public function of every ``*services.py`` (or ``services/`` package)."""
-    for path in source_files():
+    for path in files:
         if path.name.endswith("services.py") or path.parent.name == "services":
             for node in parse(path).body:
                 if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
@@ -245,10 +265,10 @@ def service_writes(
     return found
 
 
-def check_services() -> list[checks.CheckMessage]:
+def check_services(files: list[Path]) -> list[checks.CheckMessage]:
     """Check the services' signatures and transactions."""
     messages: list[checks.CheckMessage] = []
-    for path, function in services():
+    for path, function in services(files):
         place = f"{at(path, function)} {module_of(path)}.{function.name}"
         arguments = function.args
         if arguments.posonlyargs or arguments.args or arguments.vararg:
@@ -276,10 +296,10 @@ def check_services() -> list[checks.CheckMessage]:
 # ------------------------------------------------------------------------------
 
 
-def check_views() -> list[checks.CheckMessage]:
+def check_views(files: list[Path]) -> list[checks.CheckMessage]:
     """Check that the views modules call selectors and services rather than managers."""
     messages: list[checks.CheckMessage] = []
-    for path in source_files():
+    for path in files:
         if not path.name.endswith("views.py"):
             continue
         found: dict[str, ast.Call] = {}
@@ -304,7 +324,7 @@ def check_model_methods() -> list[checks.CheckMessage]:
     }
     messages: list[checks.CheckMessage] = []
     for cls in sorted(classes, key=dotted):
-        path, node = class_node(cls)
+        path, node = declaration(cls)
         for method in methods(node):
             for call in ast.walk(method):
                 if isinstance(call, ast.Call) and (
@@ -331,10 +351,10 @@ def check_model_str() -> list[checks.CheckMessage]:
     ]
 
 
-def serializer_classes() -> list[type[serializers.BaseSerializer]]:
+def serializer_classes(files: list[Path]) -> list[type[serializers.BaseSerializer]]:
     """Return the serializers defined in the project's ``serializers.py`` modules."""
     found = []
-    for path in source_files():
+    for path in files:
         if path.name.endswith("serializers.py"):
             module = importlib.import_module(module_of(path))
             found += [
@@ -347,11 +367,11 @@ def serializer_classes() -> list[type[serializers.BaseSerializer]]:
     return found
 
 
-def check_validators() -> list[checks.CheckMessage]:
+def check_validators(files: list[Path]) -> list[checks.CheckMessage]:
     """Check that the serializers' ``validate`` and ``validate_<field>`` methods only read."""
     messages: list[checks.CheckMessage] = []
-    for serializer in serializer_classes():
-        path, node = class_node(serializer)
+    for serializer in serializer_classes(files):
+        path, node = declaration(serializer)
         for method in methods(node):
             if method.name != "validate" and not method.name.startswith("validate_"):
                 continue
@@ -366,7 +386,7 @@ def check_validators() -> list[checks.CheckMessage]:
     return messages
 
 
-def check_urls_modules() -> list[checks.CheckMessage]:
+def check_urls_modules(files: list[Path]) -> list[checks.CheckMessage]:
     """Check that ``urls.py`` modules define no function, class or lambda."""
     kinds = {
         ast.FunctionDef: "function",
@@ -375,7 +395,7 @@ def check_urls_modules() -> list[checks.CheckMessage]:
         ast.Lambda: "lambda",
     }
     messages: list[checks.CheckMessage] = []
-    for path in source_files():
+    for path in files:
         if not path.name.endswith("urls.py"):
             continue
         for node in ast.walk(parse(path)):
@@ -402,14 +422,32 @@ def key(target: ast.AST) -> str:
     return getattr(target, "id", getattr(target, "attr", ""))
 
 
-def assigned_values(tree: ast.Module) -> Iterator[tuple[str, ast.AST, ast.AST, bool]]:
+def spanning(tree: ast.AST, lines: list[int]) -> Iterator[ast.AST]:
+    """Yield the nodes of a tree whose source spans one of ``lines`` (sorted)."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            start = getattr(child, "lineno", None)
+            end = getattr(child, "end_lineno", None) or start
+            index = bisect.bisect_left(lines, start) if start else 0
+            if start is None or (index < len(lines) and lines[index] <= end):
+                pending.append(child)
+
+
+def assigned_values(
+    tree: ast.Module,
+    lines: list[int],
+) -> Iterator[tuple[str, ast.AST, ast.AST, bool]]:
     """Yield (name, node, value, ruff reads the name) for every value given a name.
 
     The names are those of variables, attributes, items, keyword arguments, and the
     upper-case keys of dict literals (settings' ``{"PASSWORD": ...}``; lower-case keys are
-    data, such as error messages). Ruff reads the names of all but the dict keys.
+    data, such as error messages). Ruff reads the names of all but the dict keys. Only the
+    statements spanning ``lines`` are read.
     """
-    for node in ast.walk(tree):
+    for node in spanning(tree, lines):
         if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
@@ -433,13 +471,21 @@ def literal(node: ast.AST) -> tuple[ast.AST, bool]:
     return node, True
 
 
-def check_secrets() -> list[checks.CheckMessage]:
+def check_secrets(files: list[Path]) -> list[checks.CheckMessage]:
     """Check the source for secrets ruff cannot see: key-shaped values, defaults, dict keys."""
     messages: list[checks.CheckMessage] = []
-    for path in source_files():
+    for path in files:
+        # Only lines that name a secret or hold a key need their syntax read.
+        lines = [
+            number
+            for number, line in enumerate(source(path).splitlines(), start=1)
+            if SECRET_WORD.search(line) or SECRET_VALUE.search(line)
+        ]
+        if not lines:
+            continue
         # A default is reported once, under the name the call is assigned to.
         seen: set[ast.AST] = set()
-        for name, node, value, named_for_ruff in assigned_values(parse(path)):
+        for name, node, value, named_for_ruff in assigned_values(parse(path), lines):
             string, is_value = literal(value)
             if string in seen or not isinstance(string, ast.Constant):
                 continue
@@ -512,7 +558,7 @@ def formatted_names(nodes: list[ast.AST]) -> set[str]:
     return names
 
 
-def check_sql() -> list[checks.CheckMessage]:
+def check_sql(files: list[Path]) -> list[checks.CheckMessage]:
     """Check that the SQL given to raw, extra, execute and RawSQL is never built from values.
 
     Ruff's S608 reports a string built from values that reads as a statement (``SELECT ...
@@ -520,7 +566,10 @@ def check_sql() -> list[checks.CheckMessage]:
     ``RawSQL("price > " + x)``) and statements grown piece by piece (``sql += ...``).
     """
     messages: list[checks.CheckMessage] = []
-    for path in source_files():
+    for path in files:
+        # Most modules run no SQL: reading their text spares walking their trees.
+        if not SQL_CALL_TEXT.search(source(path)):
+            continue
         tree = parse(path)
         functions = [
             n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
@@ -546,13 +595,14 @@ def check_sql() -> list[checks.CheckMessage]:
 @checks.register("conventions")
 def check_code(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """Check the project's source against the conventions on where things live."""
+    files = source_files()
     return [
-        *check_services(),
-        *check_views(),
+        *check_services(files),
+        *check_views(files),
         *check_model_methods(),
         *check_model_str(),
-        *check_validators(),
-        *check_urls_modules(),
-        *check_secrets(),
-        *check_sql(),
+        *check_validators(files),
+        *check_urls_modules(files),
+        *check_secrets(files),
+        *check_sql(files),
     ]
