@@ -85,17 +85,19 @@ def check_admin(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMess
         if not admin.site.is_registered(model):
             continue
         model_admin = admin.site.get_model_admin(model)
-        label, place = model._meta.label, where(type(model_admin))
+        label, name, place = model._meta.label, type(model_admin).__name__, where(type(model_admin))
         saves_through_a_service = isinstance(model_admin, ServiceAdmin) and calls_a_service(
             type(model_admin).save_model,
         )
         if writes(model_admin, request) and not saves_through_a_service:
-            messages += ADMIN_SERVICE(place, f"it adds or changes {label} rows without a service")
+            messages += ADMIN_SERVICE(
+                place, f"{name} adds or changes {label} rows without a service"
+            )
         if not calls_a_service(type(model_admin).save_formset):
             for inline in editable_inlines(model_admin, request):
                 messages += ADMIN_SERVICE(
                     place,
-                    f"its inline {dotted(type(inline))} edits "
+                    f"{name}'s inline {dotted(type(inline))} edits "
                     f"{inline.model._meta.label} rows directly (no service in save_formset)",
                 )
     return messages
