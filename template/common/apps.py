@@ -10,6 +10,8 @@ class CommonConfig(AppConfig):
 
     def ready(self) -> None:
         """Register the schema extensions and the convention checks; title the admin site."""
+        import common.checks.admin  # noqa: PLC0415
+        import common.checks.code  # noqa: PLC0415
         import common.checks.models  # noqa: PLC0415
         import common.schema  # noqa: F401, PLC0415
 

@@ -7,7 +7,9 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 
 
-def model_update(
+# One save of one row leaves nothing half done; the services calling it hold the
+# transaction their other writes need.
+def model_update(  # conventions: allow E032 -- a single save
     *,
     instance: models.Model,
     data: dict[str, Any],

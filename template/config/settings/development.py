@@ -8,7 +8,9 @@ read_dot_env()
 from config.settings.base import *  # noqa: E402
 
 DEBUG = True
-SECRET_KEY = env(
+# Development's fallback key, named insecure; production refuses to start without
+# DJANGO_SECRET_KEY.
+SECRET_KEY = env(  # conventions: allow E036 -- development only
     "DJANGO_SECRET_KEY",
     default="django-insecure-development-only-key-never-use-in-production",
 )
