@@ -386,7 +386,7 @@ INDIRECT_VIOLATIONS = {
         ("apps.notes.views.NotePagination lets clients ask for any page size", "?limit="),
     ),
     "sql-formatted-in-a-variable": Violation(
-        "test_sql_is_never_formatted",
+        "ruff:S608",
         lambda project: append(
             project,
             f"{NOTES}/selectors.py",
@@ -394,22 +394,22 @@ INDIRECT_VIOLATIONS = {
             "    sql = f\"SELECT * FROM notes_note WHERE title = '{title}'\"\n"
             "    return list(Note.objects.raw(sql))\n",
         ),
-        ("Note.objects.raw(sql)", "Never build SQL with f-strings"),
-        (f"{NOTES}/selectors.py", "Note.objects.raw(sql)"),
+        ("S608",),
+        (f"{NOTES}/selectors.py", "    sql = f"),
     ),
     "query-through-a-related-manager-in-a-view": Violation(
-        "test_views_build_no_queries",
+        "E033",
         lambda project: replace(
             project,
             f"{NOTES}/views.py",
             "return note_list(user=self.request.user)",
             "return self.request.user.note_set.prefetch_related('tags')",
         ),
-        ("self.request.user.note_set.prefetch_related", "queries live in `selectors.py`"),
+        ("self.request.user.note_set.prefetch_related", "conventions.md#e033"),
         (f"{NOTES}/views.py", "self.request.user.note_set"),
     ),
     "query-through-a-related-manager-in-a-model": Violation(
-        "test_model_methods_hold_no_business_logic",
+        "E034",
         lambda project: replace(
             project,
             f"{NOTES}/models.py",
@@ -417,11 +417,11 @@ INDIRECT_VIOLATIONS = {
             "        return self.title\n\n    def labels(self) -> list[str]:\n"
             "        return [tag.label for tag in self.tags.all()]\n",
         ),
-        ("apps.notes.models.Note.labels: self.tags.all()", "No business logic in model methods"),
+        ("apps.notes.models.Note.labels", "self.tags.all()"),
         (f"{NOTES}/models.py", "self.tags.all()"),
     ),
     "write-through-a-related-manager-in-a-validator": Violation(
-        "test_validators_do_not_write",
+        "E035",
         lambda project: append(
             project,
             f"{NOTES}/serializers.py",
@@ -429,11 +429,11 @@ INDIRECT_VIOLATIONS = {
             "        self.context['request'].user.note_set.create(title=value)\n"
             "        return value\n",
         ),
-        ("NoteCreateSerializer.validate_title", "No database writes inside serializer"),
+        ("NoteCreateSerializer.validate_title", "conventions.md#e035"),
         (f"{NOTES}/serializers.py", ".note_set.create("),
     ),
     "secrets-in-defaults": Violation(
-        "test_no_hardcoded_secrets",
+        "E036",
         lambda project: append(
             project,
             f"{NOTES}/partner.py",
@@ -444,24 +444,36 @@ INDIRECT_VIOLATIONS = {
             ")\n",
         ),
         (
-            "STRIPE_API_KEY is a string literal",
-            "REPLICA_DATABASE_URL is a string literal",
-            "never hardcoded",
+            "STRIPE_API_KEY holds a key or a password",
+            "REPLICA_DATABASE_URL holds a key or a password",
         ),
         (f"{NOTES}/partner.py", "STRIPE_API_KEY ="),
     ),
     "database-password-in-settings": Violation(
-        "test_no_hardcoded_secrets",
+        "ruff:S105",
         lambda project: append(
             project,
             "config/settings/production.py",
             'DATABASES["default"]["PASSWORD"] = "s3cret-database-password"\n',
         ),
-        ("PASSWORD is a string literal", "never hardcoded"),
+        ("S105", "PASSWORD"),
         ("config/settings/production.py", 'DATABASES["default"]["PASSWORD"]'),
     ),
+    "sql-grown-piece-by-piece": Violation(
+        "E038",
+        lambda project: append(
+            project,
+            f"{NOTES}/selectors.py",
+            "\n\ndef note_titled(*, title: str) -> list[Note]:\n"
+            '    sql = "SELECT * FROM notes_note"\n'
+            "    sql += \" WHERE title = '\" + title + \"'\"\n"
+            "    return list(Note.objects.raw(sql))\n",
+        ),
+        ("the SQL is built from values: Note.objects.raw(sql)", "conventions.md#e038"),
+        (f"{NOTES}/selectors.py", "Note.objects.raw(sql)"),
+    ),
     "service-writes-in-a-helper": Violation(
-        "test_services_that_write_are_atomic",
+        "E032",
         lambda project: append(
             project,
             f"{NOTES}/services.py",
@@ -469,11 +481,11 @@ INDIRECT_VIOLATIONS = {
             "    note.delete()\n\n\ndef note_forget(*, note: Note) -> None:\n"
             "    _forget(note)\n",
         ),
-        ("note_forget: writes", "outside transaction.atomic"),
+        ("note_forget writes", "outside transaction.atomic"),
         (f"{NOTES}/services.py", "def note_forget("),
     ),
     "editable-inline": Violation(
-        "test_admin_pages_save_through_services",
+        "E030",
         lambda project: replace(
             project,
             "apps/orders/admin.py",
@@ -482,7 +494,7 @@ INDIRECT_VIOLATIONS = {
         ),
         (
             "inline apps.orders.admin.OrderItemInline edits orders.OrderItem rows directly",
-            "save through the services",
+            "conventions.md#e030",
         ),
     ),
 }
@@ -646,7 +658,7 @@ VIOLATIONS = {
         ("apps.notes.views.NoteViewSet (/api/v1/notes/)", "queries for a page of 1", "N+1"),
     ),
     "admin-without-service": Violation(
-        "test_admin_pages_save_through_services",
+        "E030",
         lambda project: append(
             project,
             f"{NOTES}/admin.py",
@@ -655,8 +667,8 @@ VIOLATIONS = {
             "    list_display = ['title']\n",
         ),
         (
-            "apps.notes.admin.NoteAdmin: adds or changes notes.Note without a service",
-            "save through the services",
+            "apps.notes.admin.NoteAdmin",
+            "NoteAdmin adds or changes notes.Note rows without a service",
         ),
         (f"{NOTES}/admin.py", "@admin.register(Note)"),
     ),
@@ -694,28 +706,28 @@ VIOLATIONS = {
         ("production: SECURE_BROWSER_XSS_FILTER", "No settings Django removed"),
     ),
     "positional-service": Violation(
-        "test_services_take_keyword_only_plain_values",
+        "E031",
         lambda project: append(
             project,
             f"{NOTES}/services.py",
             "\n\n@transaction.atomic\ndef note_rename(note, title):\n"
             "    note.title = title\n    note.save()\n",
         ),
-        ("note_rename: positional parameters", "keyword-only"),
+        ("apps.notes.services.note_rename", "note_rename takes positional arguments"),
         (f"{NOTES}/services.py", "def note_rename("),
     ),
     "service-writes-outside-transaction": Violation(
-        "test_services_that_write_are_atomic",
+        "E032",
         lambda project: append(
             project,
             f"{NOTES}/services.py",
             "\n\ndef note_forget(*, note: Note) -> None:\n    note.delete()\n",
         ),
-        ("note_forget: writes", "outside transaction.atomic", "Wrapped in `transaction.atomic()`"),
+        ("note_forget writes", "outside transaction.atomic"),
         (f"{NOTES}/services.py", "def note_forget("),
     ),
     "model-method-with-a-query": Violation(
-        "test_model_methods_hold_no_business_logic",
+        "E034",
         lambda project: replace(
             project,
             f"{NOTES}/models.py",
@@ -723,33 +735,33 @@ VIOLATIONS = {
             "        return self.title\n\n    def siblings(self):\n"
             "        return Note.objects.filter(user=self.user)\n",
         ),
-        ("apps.notes.models.Note.siblings", "No business logic in model methods"),
+        ("apps.notes.models.Note.siblings", "Note.objects.filter(user=self.user)"),
         (f"{NOTES}/models.py", "return Note.objects.filter(user=self.user)"),
     ),
     "validator-that-writes": Violation(
-        "test_validators_do_not_write",
+        "E035",
         lambda project: append(
             project,
             f"{NOTES}/serializers.py",
             "\n    def validate_title(self, value):\n"
             "        Tag.objects.create(note=None, label=value)\n        return value\n",
         ),
-        ("NoteCreateSerializer.validate_title", "No database writes inside serializer"),
+        ("NoteCreateSerializer.validate_title", "conventions.md#e035"),
         (f"{NOTES}/serializers.py", "Tag.objects.create("),
     ),
     "query-in-view": Violation(
-        "test_views_build_no_queries",
+        "E033",
         lambda project: replace(
             project,
             f"{NOTES}/views.py",
             "return note_list(user=self.request.user)",
             "return Note.objects.filter(user=self.request.user).prefetch_related('tags')",
         ),
-        ("Note.objects.filter(user=self.request.user)", "queries live in `selectors.py`"),
+        ("Note.objects.filter(user=self.request.user)", "conventions.md#e033"),
         (f"{NOTES}/views.py", "return Note.objects.filter("),
     ),
     "f-string-sql": Violation(
-        "test_sql_is_never_formatted",
+        "ruff:S608",
         lambda project: append(
             project,
             f"{NOTES}/selectors.py",
@@ -757,7 +769,7 @@ VIOLATIONS = {
             "    return list(Note.objects.raw("
             "f\"SELECT * FROM notes_note WHERE title = '{title}'\"))\n",
         ),
-        ("Note.objects.raw(f", "Never build SQL with f-strings"),
+        ("S608",),
         (f"{NOTES}/selectors.py", "Note.objects.raw(f"),
     ),
     "serializer-all-fields": Violation(
@@ -772,32 +784,22 @@ VIOLATIONS = {
         (f"{NOTES}/serializers.py", "fields = '__all__'"),
     ),
     "hardcoded-secret": Violation(
-        "test_no_hardcoded_secrets",
+        "ruff:S105",
         lambda project: append(
             project, f"{NOTES}/partner.py", 'PARTNER_API_TOKEN = "c2VjcmV0LXRva2VuLXZhbHVl"\n'
         ),
-        ("PARTNER_API_TOKEN is a string literal", "never hardcoded"),
+        ("S105", "PARTNER_API_TOKEN"),
         (f"{NOTES}/partner.py", "PARTNER_API_TOKEN"),
     ),
-    "action-without-methods": Violation(
-        "test_actions_declare_methods_and_detail",
-        add_action_without_methods,
-        ("@action(detail=True)", "with correct `methods` and `detail` settings"),
-        (f"{NOTES}/views.py", "@action(detail=True)"),
-    ),
     "logic-in-urls": Violation(
-        "test_urls_modules_hold_no_logic",
+        "E037",
         lambda project: append(
             project, f"{NOTES}/urls.py", "\n\ndef extra_patterns() -> list:\n    return []\n"
         ),
-        ("FunctionDef", "No logic in `urls.py`"),
+        ("defines a function extra_patterns", "conventions.md#e037"),
         (f"{NOTES}/urls.py", "def extra_patterns("),
     ),
-    "env-not-ignored": Violation(
-        "test_project_layout",
-        lambda project: replace(project, ".gitignore", ".env\n", ""),
-        (".gitignore does not list .env", "`.env` in `.gitignore`"),
-    ),
+
 }
 
 

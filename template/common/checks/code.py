@@ -77,12 +77,6 @@ URLS_LOGIC = Rule(
     "urls.py modules hold no logic, only URL patterns",
     "Move the function or class to the app's views.py (or a helper module) and import it.",
 )
-MODEL_STR = Rule(
-    "E039",
-    "models define __str__",
-    "Define __str__ returning what names the row (its title, number or label): the admin, "
-    "shell and logs show it.",
-)
 SQL = Rule(
     "E038",
     "SQL is never built from values",
@@ -337,20 +331,6 @@ def check_model_methods() -> list[checks.CheckMessage]:
     return messages
 
 
-def check_model_str() -> list[checks.CheckMessage]:
-    """Check that every model names its rows.
-
-    Ruff's DJ008 recognises a model by its bases within one file: it does not follow the
-    project's models to ``BaseModel`` in another module, so it never sees them.
-    """
-    return [
-        message
-        for model in project_models()
-        if model.__str__ is models.Model.__str__
-        for message in MODEL_STR(where(model), f"{model._meta.label} has no __str__")
-    ]
-
-
 def serializer_classes(files: list[Path]) -> list[type[serializers.BaseSerializer]]:
     """Return the serializers defined in the project's ``serializers.py`` modules."""
     found = []
@@ -600,7 +580,6 @@ def check_code(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessa
         *check_services(files),
         *check_views(files),
         *check_model_methods(),
-        *check_model_str(),
         *check_validators(files),
         *check_urls_modules(files),
         *check_secrets(files),
