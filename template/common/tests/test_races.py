@@ -31,9 +31,9 @@ class UncheckedWriteView(APIView):
     permission_classes = (AllowAny,)
 
     def post(self, request: Request) -> Response:
-        """Save a user with the posted e-mail (``None``: without one) in a transaction."""
+        """Save a user with the posted e-mail and password (``None``: without one)."""
         with transaction.atomic():
-            User.objects.create(email=request.data["email"])
+            User.objects.create(email=request.data["email"], password=request.data["password"])
         return Response(status=status.HTTP_201_CREATED)
 
 
@@ -44,7 +44,7 @@ urlpatterns = [path("unchecked/", UncheckedWriteView.as_view())]
 def test_a_unique_value_saved_meanwhile_is_a_409_in_the_envelope(
     api_client: APIClient, user: User
 ) -> None:
-    response = api_client.post("/unchecked/", {"email": user.email}, format="json")
+    response = api_client.post("/unchecked/", {"email": user.email, "password": ""}, format="json")
 
     assert_error(response, status.HTTP_409_CONFLICT, "conflict")
     assert User.objects.filter(email=user.email).count() == 1
@@ -53,7 +53,9 @@ def test_a_unique_value_saved_meanwhile_is_a_409_in_the_envelope(
 @pytest.mark.django_db
 def test_another_integrity_error_is_left_a_server_error(api_client: APIClient) -> None:
     with pytest.raises(IntegrityError):
-        api_client.post("/unchecked/", {"email": None}, format="json")
+        api_client.post(
+            "/unchecked/", {"email": "ada@example.com", "password": None}, format="json"
+        )
 
 
 @pytest.mark.django_db
