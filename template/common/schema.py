@@ -144,20 +144,6 @@ class AutoSchema(openapi.AutoSchema):
         return [status for status, applies in statuses.items() if applies]
 
 
-def _forbid_nul_characters(components: dict[str, Any]) -> None:
-    """Forbid NUL in the free-text properties of request bodies, as ``CharField`` does.
-
-    Passwords (write-only) are not trimmed, so a space is a character like any other.
-    """
-    for name, component in components.items():
-        if not name.endswith("Request"):
-            continue
-        for prop in component.get("properties", {}).values():
-            if prop.get("type") == "string" and not prop.keys() & {"format", "pattern", "enum"}:
-                blank = prop.get("minLength", 0) == 0 or prop.get("writeOnly", False)
-                prop["pattern"] = NO_NUL_PATTERN if blank else NO_NUL_NOT_BLANK_PATTERN
-
-
 def _bound_query_parameters(operation: dict[str, Any]) -> None:
     for parameter in operation.get("parameters", []):
         if parameter.get("in") != "query":
@@ -173,32 +159,6 @@ def _bound_query_parameters(operation: dict[str, Any]) -> None:
         if parameter["name"] not in NOT_FILTERS and schema.get("type") != "array":
             # django-filter reads an empty value as "no filter" (as an HTML form sends it).
             parameter["schema"] = {"anyOf": [schema, EMPTY]}
-
-
-def _add_links(paths: dict[str, Any]) -> None:
-    """Link each create (a POST answering 201 with an ``id``) to the created object's paths.
-
-    ``/orders/`` links to ``/orders/{id}/`` and to its actions (``/orders/{id}/cancel/``),
-    passing the new object's id from the response body.
-    """
-    for path, operations in paths.items():
-        created = operations.get("post", {}).get("responses", {}).get("201")
-        if created is None:
-            continue
-        links = created.setdefault("links", {})
-        detail = path + DETAIL_SUFFIX
-        for other_path, other_operations in paths.items():
-            if not other_path.startswith(detail):
-                continue
-            for method in LINKED_METHODS:
-                operation_id = other_operations.get(method, {}).get("operationId")
-                if operation_id:
-                    links[operation_id] = {
-                        "operationId": operation_id,
-                        "parameters": {"id": "$response.body#/id"},
-                    }
-        if not links:
-            del created["links"]
 
 
 def add_error_envelope(
@@ -224,8 +184,18 @@ def forbid_nul_characters(
     request: Any,
     public: bool,  # noqa: FBT001
 ) -> dict[str, Any]:
-    """State the text input rules of ``_forbid_nul_characters`` (a spectacular hook)."""
-    _forbid_nul_characters(result.get("components", {}).get("schemas", {}))
+    """Forbid NUL in the free-text properties of request bodies, as ``CharField`` does.
+
+    A spectacular hook. A required text is trimmed first (``NO_NUL_NOT_BLANK_PATTERN``);
+    passwords (write-only) are not, so a space is a character like any other.
+    """
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if prop.get("type") == "string" and not prop.keys() & {"format", "pattern", "enum"}:
+                blank = prop.get("minLength", 0) == 0 or prop.get("writeOnly", False)
+                prop["pattern"] = NO_NUL_PATTERN if blank else NO_NUL_NOT_BLANK_PATTERN
     return result
 
 
@@ -235,7 +205,12 @@ def bound_query_parameters(
     request: Any,
     public: bool,  # noqa: FBT001
 ) -> dict[str, Any]:
-    """State the bounds of ``_bound_query_parameters`` (a spectacular hook)."""
+    """State the query parameters' bounds as the paginators and filters enforce them.
+
+    A spectacular hook: pages start at 1, a search takes no NUL and no more words than
+    ``SearchFilter`` reads, a number filter stops at django-filter's limit, and an empty
+    filter value means "no filter".
+    """
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             _bound_query_parameters(operation)
@@ -248,6 +223,28 @@ def link_created_objects(
     request: Any,
     public: bool,  # noqa: FBT001
 ) -> dict[str, Any]:
-    """Link each create to the created object's operations (a spectacular hook)."""
-    _add_links(result.get("paths", {}))
+    """Link each create (a POST answering 201 with an ``id``) to the created object's paths.
+
+    A spectacular hook. ``/orders/`` links to ``/orders/{id}/`` and to its actions
+    (``/orders/{id}/cancel/``), passing the new object's id from the response body.
+    """
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links = created.setdefault("links", {})
+        detail = path + DETAIL_SUFFIX
+        for other_path, other_operations in paths.items():
+            if not other_path.startswith(detail):
+                continue
+            for method in LINKED_METHODS:
+                operation_id = other_operations.get(method, {}).get("operationId")
+                if operation_id:
+                    links[operation_id] = {
+                        "operationId": operation_id,
+                        "parameters": {"id": "$response.body#/id"},
+                    }
+        if not links:
+            del created["links"]
     return result
