@@ -38,7 +38,6 @@ REQUIREMENTS = re.compile(r"^(requirements/.*\.(txt|lock)|pyproject\.toml)$")
 CONFORMANCE = (
     "common/tests/test_api_contract.py",  # every endpoint, against its schema
     "common/checks/",  # the conventions' system checks: models, views, services, admin
-    "common/tests/test_races.py",  # every unique constraint, met by a service
     "common/tests/test_throttling.py",  # every throttle in use
 )
 # A message of `manage.py check`: "<object>: (<id>) <text>", the id like "security.W004".

@@ -1,11 +1,10 @@
 """Real user work on a generated project, for tests/test_update_path.py.
 
 A new app (``apps/library``: a CASCADE foreign key, a unique constraint, a list endpoint,
-a data migration, its services, selectors, tests and conflicts), the user's own
-``orders`` migration, and edits to settings, URLs, services, README and ``.env.example``.
-The app follows the current conformance rules (``common/tests/test_conventions.py``,
-``test_races.py``, ``test_throttling.py``), so the suite after the update passes when the
-update itself went right.
+a data migration, its services, selectors and tests), the user's own ``orders`` migration,
+and edits to settings, URLs, services, README and ``.env.example``. The app follows the
+current conformance rules (``common/tests/test_conventions.py``, ``test_throttling.py``),
+so the suite after the update passes when the update itself went right.
 """
 
 from __future__ import annotations
@@ -323,26 +322,6 @@ class BookFactory(DjangoModelFactory):
     author = factory.SubFactory(AuthorFactory)
     title = factory.Sequence(lambda n: f"Book {n}")
 """,
-    "tests/conflicts.py": '''\
-"""How the library's services meet its unique constraint (common/tests/races.py)."""
-
-from apps.library.services import book_create
-from apps.library.tests.factories import BookFactory
-from common.tests.races import Conflict, check_misses_the_rival
-
-TITLE_CHECK = "apps.library.services.book_title_taken"
-
-
-def book_created_after_a_rival() -> object:
-    rival = BookFactory(title="Dune")
-    with check_misses_the_rival(TITLE_CHECK, free=False):
-        return book_create(author=rival.author, title="Dune")
-
-
-CONFLICTS = [
-    Conflict("library.Book.library_book_unique_title", "title_taken", book_created_after_a_rival),
-]
-''',
     "tests/test_library.py": """import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient

@@ -12,11 +12,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
-from rest_framework.views import exception_handler
+from rest_framework.views import exception_handler, set_rollback
+
+# PostgreSQL's SQLSTATE for a unique violation; SQLite only says so in its message.
+UNIQUE_VIOLATION = "23505"
+SQLITE_UNIQUE_VIOLATION = "UNIQUE constraint failed"
+UNIQUE_CONFLICT_MESSAGE = "Another object already has a value this request sets."
 
 
 class ServiceError(Exception):
@@ -95,6 +101,14 @@ def message_of(detail: Any, default: str) -> str:
     return str(detail) or default
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Tell whether the database refused a write for a value another row already has."""
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == UNIQUE_VIOLATION or str(cause).startswith(
+        SQLITE_UNIQUE_VIOLATION
+    )
+
+
 def _as_drf_exception(exc: Exception) -> Exception:
     """Translate Django's own exceptions into the DRF ones they correspond to."""
     if isinstance(exc, DjangoValidationError):
@@ -111,7 +125,20 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
     Unhandled exceptions return ``None`` so Django turns them into a 500 and error
     reporting sees them.
+
+    A unique violation is a 409: a concurrent request saved the same value between the
+    service's check and its write (or the service has no check of its own). The request was
+    fine and may succeed once the client has read the current state, like any
+    ``ConflictError``; a service that wants its own code and message for the value meets the
+    violation itself (``common.services.recheck_on_conflict``). Every other
+    ``IntegrityError`` (a missing row, a broken check constraint) stays a 500: a bug.
     """
+    if isinstance(exc, IntegrityError) and is_unique_violation(exc):
+        set_rollback()
+        return Response(
+            error_body(code=ConflictError.default_code, message=UNIQUE_CONFLICT_MESSAGE),
+            status=ConflictError.status_code,
+        )
     if isinstance(exc, ServiceError):
         return Response(
             error_body(code=exc.code, message=exc.message, details=exc.details),

@@ -1,25 +1,29 @@
 """OpenAPI schema additions: input rules, error responses and links between operations.
 
 drf-spectacular documents each view's fields and success response. This module adds what
-it leaves out, so that the schema states every rule the server enforces (a client, or the
-contract test, can then tell valid input from invalid input by reading it):
+the server does and spectacular leaves out, each part read from where the server decides it:
 
 - the length limits of nested lists (an order's items), as ``minItems``/``maxItems``;
 - the pattern of amounts (``common.serializers.AmountField``), and that text input
-  never holds a NUL character;
+  never holds a NUL character (DRF's ``CharField`` refuses it);
 - the bounds of the query parameters (pages, numeric filters, search terms); date-time
   filters take any RFC 3339 date-time (``format: date-time``), as ``common.filters`` reads it;
-- the error envelope and the error statuses each operation can answer, from one place
-  (the exception handler) documented in one place; a status only some operations answer
-  (a 409) is declared by the view (``CONFLICT``) and gets the envelope here;
+- the error statuses each operation can answer, read from its view (``AutoSchema``: its
+  authentication, permissions, throttles, input), and the envelope every error response
+  has; a status only some operations answer (a 409) is declared by the view
+  (``CONFLICT``);
 - links from each create operation to the operations on the object it created, so a
-  client (and schemathesis' stateful phase) can follow create -> read/change/delete.
+  client can follow create -> read/change/delete.
+
+Each addition is its own spectacular hook, named for what it adds
+(``SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]``).
 """
 
 from typing import Any
 
+from django_filters.filters import NumberFilter
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import Direction, OpenApiResponse
 from rest_framework.settings import api_settings
 
@@ -55,8 +59,8 @@ ERROR_DESCRIPTIONS = {
 CONFLICT = OpenApiResponse(description=ERROR_DESCRIPTIONS["409"])
 # Query parameters of the paginators: positive integers (a larger page size is capped).
 PAGE_PARAMETERS = {"page", "page_size"}
-# django-filter's NumberFilter refuses values above this (and says so in a 400).
-NUMBER_FILTER_MAXIMUM = 1e50
+# django-filter's NumberFilter refuses values above its validator's limit (a 400).
+NUMBER_FILTER_MAXIMUM = NumberFilter().get_max_validator().limit_value
 # Query parameters that are not filters: every other one is left out of the query when empty.
 NOT_FILTERS = {*PAGE_PARAMETERS, "cursor", api_settings.SEARCH_PARAM, api_settings.ORDERING_PARAM}
 EMPTY = {"type": "string", "maxLength": 0}
@@ -77,7 +81,7 @@ class ListLengthExtension(OpenApiSerializerFieldExtension):
     target_class = "rest_framework.serializers.ListSerializer"
     match_subclasses = True
 
-    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> Any:
+    def map_serializer_field(self, auto_schema: openapi.AutoSchema, direction: Direction) -> Any:
         """Return the array schema spectacular builds, with the list's length limits."""
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)  # noqa: SLF001
         if self.target.min_length is not None:
@@ -92,7 +96,7 @@ class AmountFieldExtension(OpenApiSerializerFieldExtension):
 
     target_class = "common.serializers.AmountField"
 
-    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> Any:
+    def map_serializer_field(self, auto_schema: openapi.AutoSchema, direction: Direction) -> Any:
         """Return a decimal string that matches the field's pattern."""
         return {"type": "string", "format": "decimal", "pattern": self.target.pattern}
 
@@ -107,45 +111,37 @@ def _is_paginated(operation: dict[str, Any]) -> bool:
     return bool(names & {"page", "cursor"})
 
 
-def _error_statuses(path: str, operation: dict[str, Any]) -> list[str]:
-    """Return the error statuses ``operation`` can answer, from what it takes and needs."""
-    authenticated = _requires_authentication(operation)
-    # The token endpoints take credentials in the body: wrong ones are a 401 too.
-    takes_credentials = "auth" in operation.get("tags", [])
-    statuses = {
-        "400": bool(operation.get("requestBody") or operation.get("parameters")),
-        "401": authenticated or takes_credentials,
-        "403": authenticated,
-        "404": "{" in path or _is_paginated(operation),
-        "415": bool(operation.get("requestBody")),
-        "429": authenticated or takes_credentials,
-    }
-    return [status for status, applies in statuses.items() if applies]
+class AutoSchema(openapi.AutoSchema):
+    """Spectacular's schema of a view, with the error statuses the view can answer."""
 
+    def get_operation(self, path: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """Return spectacular's operation, its responses completed by ``error_statuses``."""
+        operation = super().get_operation(path, *args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for status in self.error_statuses(path, operation):
+            responses.setdefault(status, {"description": ERROR_DESCRIPTIONS[status]})
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
 
-def _add_error_responses(path: str, operation: dict[str, Any]) -> None:
-    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
-    responses = operation.setdefault("responses", {})
-    for status in _error_statuses(path, operation):
-        responses.setdefault(status, {"description": ERROR_DESCRIPTIONS[status]})
-    for status, response in responses.items():
-        if status.startswith(("4", "5")):
-            response.setdefault("content", {"application/json": {"schema": reference}})
-    operation["responses"] = dict(sorted(responses.items()))
+    def error_statuses(self, path: str, operation: dict[str, Any]) -> list[str]:
+        """Return the error statuses the view answers, as DRF decides them.
 
-
-def _forbid_nul_characters(components: dict[str, Any]) -> None:
-    """Forbid NUL in the free-text properties of request bodies, as ``CharField`` does.
-
-    Passwords (write-only) are not trimmed, so a space is a character like any other.
-    """
-    for name, component in components.items():
-        if not name.endswith("Request"):
-            continue
-        for prop in component.get("properties", {}).values():
-            if prop.get("type") == "string" and not prop.keys() & {"format", "pattern", "enum"}:
-                blank = prop.get("minLength", 0) == 0 or prop.get("writeOnly", False)
-                prop["pattern"] = NO_NUL_PATTERN if blank else NO_NUL_NOT_BLANK_PATTERN
+        DRF answers a refused credential with a 401 only when the view names a
+        ``WWW-Authenticate`` challenge (its authentication's, or its own: the token views
+        take credentials in the body); without one it is a 403.
+        """
+        view = self.view
+        statuses = {
+            "400": bool(operation.get("requestBody") or operation.get("parameters")),
+            "401": view.get_authenticate_header(view.request) is not None,
+            "403": _requires_authentication(operation),
+            "404": "{" in path or _is_paginated(operation),
+            "415": bool(operation.get("requestBody")),
+            "429": bool(view.get_throttles()),
+        }
+        return [status for status, applies in statuses.items() if applies]
 
 
 def _bound_query_parameters(operation: dict[str, Any]) -> None:
@@ -165,12 +161,74 @@ def _bound_query_parameters(operation: dict[str, Any]) -> None:
             parameter["schema"] = {"anyOf": [schema, EMPTY]}
 
 
-def _add_links(paths: dict[str, Any]) -> None:
+def add_error_envelope(
+    result: dict[str, Any],
+    generator: Any,
+    request: Any,
+    public: bool,  # noqa: FBT001
+) -> dict[str, Any]:
+    """Give every error response the envelope's schema (a spectacular hook)."""
+    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    reference = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith(("4", "5")):
+                    response.setdefault("content", {"application/json": {"schema": reference}})
+    return result
+
+
+def forbid_nul_characters(
+    result: dict[str, Any],
+    generator: Any,
+    request: Any,
+    public: bool,  # noqa: FBT001
+) -> dict[str, Any]:
+    """Forbid NUL in the free-text properties of request bodies, as ``CharField`` does.
+
+    A spectacular hook. A required text is trimmed first (``NO_NUL_NOT_BLANK_PATTERN``);
+    passwords (write-only) are not, so a space is a character like any other.
+    """
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if prop.get("type") == "string" and not prop.keys() & {"format", "pattern", "enum"}:
+                blank = prop.get("minLength", 0) == 0 or prop.get("writeOnly", False)
+                prop["pattern"] = NO_NUL_PATTERN if blank else NO_NUL_NOT_BLANK_PATTERN
+    return result
+
+
+def bound_query_parameters(
+    result: dict[str, Any],
+    generator: Any,
+    request: Any,
+    public: bool,  # noqa: FBT001
+) -> dict[str, Any]:
+    """State the query parameters' bounds as the paginators and filters enforce them.
+
+    A spectacular hook: pages start at 1, a search takes no NUL and no more words than
+    ``SearchFilter`` reads, a number filter stops at django-filter's limit, and an empty
+    filter value means "no filter".
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            _bound_query_parameters(operation)
+    return result
+
+
+def link_created_objects(
+    result: dict[str, Any],
+    generator: Any,
+    request: Any,
+    public: bool,  # noqa: FBT001
+) -> dict[str, Any]:
     """Link each create (a POST answering 201 with an ``id``) to the created object's paths.
 
-    ``/orders/`` links to ``/orders/{id}/`` and to its actions (``/orders/{id}/cancel/``),
-    passing the new object's id from the response body.
+    A spectacular hook. ``/orders/`` links to ``/orders/{id}/`` and to its actions
+    (``/orders/{id}/cancel/``), passing the new object's id from the response body.
     """
+    paths = result.get("paths", {})
     for path, operations in paths.items():
         created = operations.get("post", {}).get("responses", {}).get("201")
         if created is None:
@@ -189,21 +247,4 @@ def _add_links(paths: dict[str, Any]) -> None:
                     }
         if not links:
             del created["links"]
-
-
-def add_error_responses(
-    result: dict[str, Any],
-    generator: Any,
-    request: Any,
-    public: bool,  # noqa: FBT001
-) -> dict[str, Any]:
-    """Add the error responses, input rules and links to the schema (a spectacular hook)."""
-    result.setdefault("components", {}).setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
-    _forbid_nul_characters(result["components"]["schemas"])
-    paths = result.get("paths", {})
-    for path, operations in paths.items():
-        for operation in operations.values():
-            _add_error_responses(path, operation)
-            _bound_query_parameters(operation)
-    _add_links(paths)
     return result

@@ -12,7 +12,7 @@ from apps.users.addresses import canonical_email
 from common.throttling import ClientNetworkMixin
 
 
-class LoginAccountThrottle(ClientNetworkMixin, SimpleRateThrottle):
+class LoginAccountThrottle(SimpleRateThrottle):
     """Count the login attempts on each account (scope ``login_account``), from anywhere.
 
     The ``auth`` scope counts per client; a botnet, or a client with many IPv6 networks, is
@@ -29,8 +29,7 @@ class LoginAccountThrottle(ClientNetworkMixin, SimpleRateThrottle):
     (the dotless i once did: ``lower()`` here kept it, PostgreSQL's ``UPPER()`` matched it
     to ``I``). It goes into the cache key only as a keyed hash, so the cache holds no
     address. A request without an e-mail string is left to the other throttles; the
-    serializer refuses it. Like every throttle in use it takes ``ClientNetworkMixin`` (the
-    suite checks), though its key is the account, not the address.
+    serializer refuses it.
     """
 
     scope = "login_account"

@@ -1,37 +1,14 @@
 """Simulating, deterministically, a concurrent request that takes a unique value first.
 
-Each app lists how its services meet its unique constraints in ``<app>/tests/conflicts.py``
-(``CONFLICTS``); ``common/tests/test_races.py`` runs them all.
+A service's own tests use it to show that the service answers its error (``email_taken``)
+when the value is taken between its check and its write; ``common/tests/test_races.py``
+shows that any other unique violation is a 409 all the same.
 """
 
-import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from importlib.util import find_spec
 from pkgutil import resolve_name
 from unittest import mock
-
-from django.apps import apps
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """One way a service meets a unique constraint, and the error code it must answer."""
-
-    constraint: str
-    code: str
-    meet: Callable[[], object]
-
-
-def project_conflicts() -> list[Conflict]:
-    """Return the ``CONFLICTS`` of every project app that has a ``tests/conflicts.py``."""
-    conflicts: list[Conflict] = []
-    for app in apps.get_app_configs():
-        name = f"{app.name}.tests.conflicts"
-        if app.name.startswith("apps.") and find_spec(f"{app.name}.tests") and find_spec(name):
-            conflicts += importlib.import_module(name).CONFLICTS
-    return conflicts
 
 
 @contextmanager

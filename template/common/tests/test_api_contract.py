@@ -10,23 +10,32 @@ change the password with the answer's credentials).
 
 Whatever the input, the API must never answer a server error; every status and answer must
 be documented (``common.schema`` documents the errors); input the schema calls invalid must
-be refused; input it calls valid must pass validation. New endpoints are covered as soon as
-they appear in the schema. The cases are the same on every run, and the test prints how
-many it sent.
+be refused; input it calls valid must pass every rule a schema can state (types, formats,
+lengths, bounds, patterns: the checks of DRF's and Django's own fields and validators). A
+rule of the endpoint's own (a serializer's ``validate``, a validator the project wrote) may
+still refuse it: no schema can state those. New endpoints are covered as soon as they
+appear in the schema, with nothing to register or describe. The cases are the same on
+every run, and the test prints how many it sent.
 """
 
+import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import pytest
 import schemathesis
+from django import forms
+from django.core import validators
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.urls import reverse
+from django.utils.functional import Promise
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
+from rest_framework import fields
 from schemathesis.auths import AuthContext
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.meta import CoverageScenario
@@ -48,8 +57,10 @@ from common.tests.helpers import authorization_for
 # call starts to depend on the calls made before it, which Hypothesis reports as flaky.
 SCENARIOS = min(settings.default.max_examples, 10)
 STEPS_PER_SCENARIO = 6
-# Codes of the error envelope that mean "the input is malformed" (not a business rule).
-INPUT_ERROR_CODES = {"validation_error", "parse_error"}
+
+# Whose field classes' checks a schema states (a project's own fields state theirs in
+# ``common.schema``, or not at all).
+LIBRARIES = ("rest_framework.", "django.", "django_filters.")
 
 # The same cases on every run: a red build always means a changed API, never bad luck.
 HYPOTHESIS_SETTINGS = {
@@ -71,16 +82,68 @@ operations: set[str] = set()
 IMAGE = image_upload().read()
 
 
-def input_passes_validation(ctx: Any, response: Any, case: schemathesis.Case) -> None:
-    """Check that input the schema calls valid is never refused as malformed.
+def _subclasses(base: type) -> Iterator[type]:
+    for subclass in base.__subclasses__():
+        yield subclass
+        yield from _subclasses(subclass)
 
-    It may still break a business rule (an unknown product, an order already shipped):
-    that is a 400 with the rule's own code, which the schema cannot know in advance.
+
+def _as_pattern(message: object) -> str:
+    """Turn a message template (``{max_length}``, ``%(limit_value)s``) into a regex."""
+    return re.sub(r"\\\{\w+\\\}|%\\\(\w+\\\)[sd]", ".+", re.escape(str(message)))
+
+
+@cache
+def stateable_rule() -> re.Pattern[str]:
+    """Match the messages of the rules a schema states: DRF's and Django's own checks.
+
+    Read from the libraries (the error messages of every field class loaded, DRF's
+    serializers and relations with the URL configuration; every validator in
+    ``django.core.validators``), not listed by hand. A project's own validators and
+    ``validate`` methods are not among them.
+    """
+    messages = [
+        message
+        for field in [*_subclasses(fields.Field), *_subclasses(forms.Field)]
+        if field.__module__.startswith(LIBRARIES)
+        for message in getattr(field, "default_error_messages", {}).values()
+    ]
+    for validator in vars(validators).values():
+        if isinstance(validator, type):
+            by_code = getattr(validator, "messages", None)
+            messages.append(getattr(validator, "message", None))
+            messages += by_code.values() if isinstance(by_code, dict) else []
+    patterns = (_as_pattern(message) for message in messages if isinstance(message, str | Promise))
+    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+
+
+def _messages(details: object) -> Iterator[str]:
+    if isinstance(details, dict):
+        details = list(details.values())
+    if isinstance(details, list):
+        for item in details:
+            yield from _messages(item)
+    else:
+        yield str(details)
+
+
+def input_passes_validation(ctx: Any, response: Any, case: schemathesis.Case) -> None:
+    """Check that input the schema calls valid passes every rule a schema can state.
+
+    It may still break a rule of the endpoint's own (a serializer's ``validate``) or a
+    business rule (an unknown product, an order already shipped): the schema cannot know
+    those in advance.
     """
     if not case.meta.generation.mode.is_positive or response.status_code != 400:
         return
-    code = response.json()["error"]["code"]
-    assert code not in INPUT_ERROR_CODES, f"Valid input refused as {code}: {response.text}"
+    error = response.json()["error"]
+    assert error["code"] != "parse_error", f"Valid input could not be parsed: {response.text}"
+    if error["code"] != "validation_error":
+        return
+    stated = [
+        message for message in _messages(error["details"]) if stateable_rule().fullmatch(message)
+    ]
+    assert not stated, f"Valid input refused by a rule the schema leaves out: {response.text}"
 
 
 # The user the cases are sent as: each test's own staff user (see ``staff``).

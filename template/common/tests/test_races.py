@@ -1,75 +1,76 @@
-"""No unique constraint reaches a service's caller as an ``IntegrityError`` (a 500).
+"""A unique value taken by a concurrent request answers 409 in the error envelope, never 500.
 
-Each app's ``tests/conflicts.py`` lists, for every unique field and unique constraint of its
-models, how a service meets it: a concurrent request saving the same value between the
-service's check and its write, or a caller that skips the serializers. Each must end in the
-service's own error, with the surrounding transaction still usable. A new unique
-constraint fails ``test_every_unique_constraint_has_its_conflicts`` until it is listed.
+The exception handler answers every unique violation that way, whatever the model, endpoint
+or service, so a new unique constraint needs nothing here. A service that has its own error for
+a taken value (``email_taken``, ``sku_taken``) meets the race with ``recheck_on_conflict``;
+its app's ``test_services.py`` shows that with ``common.tests.races.check_misses_the_rival``.
 """
 
 import pytest
-from django.apps import apps
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
+from django.urls import path
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.test import APIClient
+from rest_framework.views import APIView
 
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
-from common.exceptions import ServiceError
+from common.exceptions import ConflictError
 from common.services import recheck_on_conflict
-from common.tests.races import Conflict, project_conflicts
+from common.tests.helpers import assert_error
 
-CONFLICTS = project_conflicts()
-
-
-def unique_constraints(model: type[models.Model]) -> set[str]:
-    """Name the model's unique fields (its key aside), field sets and constraints."""
-    names = {field.name for field in model._meta.fields if field.unique and not field.primary_key}
-    names |= {", ".join(fields) for fields in model._meta.unique_together}
-    names |= {
-        constraint.name
-        for constraint in model._meta.constraints
-        if isinstance(constraint, models.UniqueConstraint)
-    }
-    return {f"{model._meta.label}.{name}" for name in names}
+pytestmark = pytest.mark.urls(__name__)
 
 
-def test_every_unique_constraint_has_its_conflicts() -> None:
-    project_models = [
-        model
-        for model in apps.get_models()
-        if model.__module__.split(".")[0] in {"apps", "common"} and not model._meta.proxy
-    ]
-    constraints = set().union(*(unique_constraints(model) for model in project_models))
-    listed = {conflict.constraint for conflict in CONFLICTS}
+class UncheckedWriteView(APIView):
+    """Save a row without checking first: what a request that lost the race meets."""
 
-    assert not constraints - listed, (
-        f"unique constraints no service is shown to meet: {sorted(constraints - listed)}; add a "
-        "Conflict for each to CONFLICTS in its app's tests/conflicts.py (see common/tests/races.py)"
-    )
-    assert not listed - constraints, (
-        f"conflicts listed for constraints that no longer exist: {sorted(listed - constraints)}; "
-        "remove or rename them in the app's tests/conflicts.py"
-    )
+    permission_classes = (AllowAny,)
+
+    def post(self, request: Request) -> Response:
+        """Save a user with the posted e-mail and password (``None``: without one)."""
+        with transaction.atomic():
+            User.objects.create(email=request.data["email"], password=request.data["password"])
+        return Response(status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [path("unchecked/", UncheckedWriteView.as_view())]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    "conflict",
-    [pytest.param(conflict, id=conflict.meet.__name__) for conflict in CONFLICTS],
-)
-def test_the_service_answers_with_its_error_and_the_transaction_goes_on(
-    conflict: Conflict,
+def test_a_unique_value_saved_meanwhile_is_a_409_in_the_envelope(
+    api_client: APIClient, user: User
 ) -> None:
+    response = api_client.post("/unchecked/", {"email": user.email, "password": ""}, format="json")
+
+    assert_error(response, status.HTTP_409_CONFLICT, "conflict")
+    assert User.objects.filter(email=user.email).count() == 1
+
+
+@pytest.mark.django_db
+def test_another_integrity_error_is_left_a_server_error(api_client: APIClient) -> None:
+    with pytest.raises(IntegrityError):
+        api_client.post(
+            "/unchecked/", {"email": "ada@example.com", "password": None}, format="json"
+        )
+
+
+@pytest.mark.django_db
+def test_the_services_check_answers_and_the_transaction_goes_on(user: User) -> None:
+    def email_free() -> None:
+        raise ConflictError("Taken.", code="email_taken")
+
     with transaction.atomic():
         earlier = UserFactory()
 
-        with pytest.raises(ServiceError) as excinfo:
-            conflict.meet()
+        with pytest.raises(ConflictError), recheck_on_conflict(check=email_free):
+            UserFactory(email=user.email)
 
-        assert excinfo.value.code == conflict.code
-        # Only the refused write was undone: the transaction still takes queries, and
-        # what it wrote before is still there.
-        assert User.objects.filter(pk=earlier.pk).exists()
-    assert User.objects.filter(pk=earlier.pk).exists()
+        # Only the refused write was undone: the transaction still takes queries.
+        assert set(User.objects.all()) == {user, earlier}
 
 
 @pytest.mark.django_db

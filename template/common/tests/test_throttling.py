@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 from pytest_django import Settings
 from rest_framework import status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -58,18 +59,55 @@ def addresses_in(network: str, count: int) -> list[str]:
     return [f"{network}:{number:x}::{number:x}" for number in range(1, count + 1)]
 
 
-def throttles_in_use() -> list[type[BaseThrottle]]:
-    """Return the default throttles and every throttle a view of the URL conf sets."""
-    classes = set(api_settings.DEFAULT_THROTTLE_CLASSES)
-    classes.update(
-        throttle for endpoint in api_endpoints() for throttle in endpoint.view.throttle_classes
+class AnonymousView(APIView):
+    """A public endpoint under the default throttles, as any the project adds."""
+
+    permission_classes = (AllowAny,)
+
+    def get(self, request: Request) -> Response:
+        """Answer an empty 200."""
+        return Response()
+
+
+def throttled_views() -> list[tuple[type[BaseThrottle], type[APIView]]]:
+    """Return each throttle in use with a view it throttles, one per throttle and scope."""
+    pairs: dict[tuple[type[BaseThrottle], str | None], type[APIView]] = {}
+    for view in [AnonymousView, *(endpoint.view for endpoint in api_endpoints())]:
+        for throttle in view.throttle_classes:
+            pairs.setdefault((throttle, getattr(view, "throttle_scope", None)), view)
+    return sorted(
+        ((throttle, view) for (throttle, _), view in pairs.items()),
+        key=lambda pair: (throttle_name(pair[0]), pair[1].__name__),
     )
-    return sorted(classes, key=lambda throttle: throttle.__qualname__)
 
 
 def throttle_name(throttle: type[BaseThrottle]) -> str:
-    """Name a throttle class in test ids by its module too: DRF's and the project's share names."""
+    """Name a throttle class by its module too: DRF's and the project's share names."""
     return f"{throttle.__module__}.{throttle.__qualname__}"
+
+
+def pair_name(pair: tuple[type[BaseThrottle], type[APIView]]) -> str:
+    throttle, view = pair
+    return f"{throttle_name(throttle)} on {view.__name__}"
+
+
+def counted_as_one_client(
+    throttle: type[BaseThrottle], view: type[APIView], first: dict[str, str], then: dict[str, str]
+) -> bool:
+    """Tell whether, at one request a minute, ``throttle`` refuses ``then`` after ``first``.
+
+    Both are the META of a login-like request (an e-mail in the body), for the throttles
+    that count per account.
+    """
+    factory = APIRequestFactory()
+
+    def allowed(meta: dict[str, str]) -> bool:
+        body = {"email": "ada@example.com", "password": "wrong-guess"}
+        request = Request(factory.post("/", body, format="json", **meta), parsers=[JSONParser()])
+        return throttle().allow_request(request, view())
+
+    assert allowed(first), f"{throttle_name(throttle)} refused a first request"
+    return not allowed(then)
 
 
 def assert_login_throttled_despite_rotation(
@@ -83,16 +121,6 @@ def assert_login_throttled_despite_rotation(
     response = client.post(LOGIN_URL, payload, **through_proxies(spoofed[-1], num_proxies))
 
     assert_error(response, status.HTTP_429_TOO_MANY_REQUESTS, "throttled")
-
-
-class AnonymousView(APIView):
-    """A public endpoint under the default throttles, as any the project adds."""
-
-    permission_classes = (AllowAny,)
-
-    def get(self, request: Request) -> Response:
-        """Answer an empty 200."""
-        return Response()
 
 
 def anonymous_requests(addresses: list[str]) -> list[int]:
@@ -140,44 +168,43 @@ def test_login_throttle_holds_behind_any_number_of_proxies(
     assert_login_throttled_despite_rotation(api_client, user, num_proxies)
 
 
-@pytest.mark.parametrize("throttle_class", throttles_in_use(), ids=throttle_name)
+@pytest.fixture
+def _one_request_a_minute(monkeypatch: pytest.MonkeyPatch) -> None:
+    for scope in list(SimpleRateThrottle.THROTTLE_RATES):
+        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, "1/minute")
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_one_request_a_minute")
+@pytest.mark.parametrize("pair", throttled_views(), ids=pair_name)
 @pytest.mark.parametrize("num_proxies", [0, 1])
 def test_every_throttle_ignores_what_the_client_writes_in_x_forwarded_for(
-    throttle_class: type[BaseThrottle], num_proxies: int, settings: Settings
+    pair: tuple[type[BaseThrottle], type[APIView]], num_proxies: int, settings: Settings
 ) -> None:
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
-    factory = APIRequestFactory()
-    requests = [
-        Request(factory.get("/", **through_proxies(spoofed, num_proxies)))
-        for spoofed in spoofed_addresses(3)
-    ]
+    first, then = (through_proxies(spoofed, num_proxies) for spoofed in spoofed_addresses(2))
 
-    idents = {throttle_class().get_ident(request) for request in requests}
-
-    assert idents == {CLIENT_ADDRESS}
+    assert counted_as_one_client(*pair, first, then)
 
 
-@pytest.mark.parametrize("throttle_class", throttles_in_use(), ids=throttle_name)
-@pytest.mark.parametrize("num_proxies", [0, 1])
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_one_request_a_minute")
+@pytest.mark.parametrize("pair", throttled_views(), ids=pair_name)
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        pytest.param(*addresses_in(NETWORK, 2), id="one-ipv6-network"),
+        pytest.param(f"::ffff:{CLIENT_ADDRESS}", CLIENT_ADDRESS, id="ipv4-mapped"),
+    ],
+)
 def test_every_throttle_counts_an_ipv6_network_as_one_client(
-    throttle_class: type[BaseThrottle], num_proxies: int, settings: Settings
+    pair: tuple[type[BaseThrottle], type[APIView]], first: str, then: str
 ) -> None:
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
-    factory = APIRequestFactory()
-
-    def ident(address: str) -> str | None:
-        meta = through_proxies("198.51.100.1", num_proxies, client=address)
-        return throttle_class().get_ident(Request(factory.get("/", **meta)))
-
-    idents = {ident(address) for address in addresses_in(NETWORK, 3)}
-    assert len(idents) == 1, (
-        f"{throttle_name(throttle_class)} counts addresses of one IPv6 /64 apart ({idents}): "
-        "import the throttle from common.throttling instead of rest_framework.throttling, or "
-        "give it common.throttling.ClientNetworkMixin"
+    assert counted_as_one_client(*pair, {"REMOTE_ADDR": first}, {"REMOTE_ADDR": then}), (
+        f"{pair_name(pair)} counts {first} and {then} apart: import the throttle from "
+        "common.throttling instead of rest_framework.throttling, or give a throttle that "
+        "counts per client common.throttling.ClientNetworkMixin"
     )
-    assert ident(f"{NETWORK}::1") != ident(f"{OTHER_NETWORK}::1")
-    assert ident(f"::ffff:{CLIENT_ADDRESS}") == ident(CLIENT_ADDRESS)
-    assert ident("203.0.113.7") != ident("203.0.113.8")
 
 
 @pytest.mark.django_db

@@ -36,6 +36,7 @@ from apps.orders.services import (
 from apps.orders.tests.factories import OrderFactory, ProductFactory
 from apps.users.models import User
 from common.exceptions import ConflictError, NotFoundError, ServiceError
+from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
 
@@ -447,6 +448,34 @@ class TestProductServices:
 
         assert not Product.objects.filter(pk=product.pk).exists()
         assert Product.all_objects.get(pk=product.pk).is_deleted
+
+
+class TestSkuTakenMeanwhile:
+    """Another request saves the same SKU between the service's check and its write."""
+
+    SKU_CHECK = "apps.orders.services.product_sku_taken"
+
+    def test_create_refuses_it_as_a_taken_sku(self) -> None:
+        ProductFactory(sku="LAMP-1")
+
+        with (
+            check_misses_the_rival(self.SKU_CHECK, free=False),
+            pytest.raises(ConflictError) as excinfo,
+        ):
+            product_create(name="Lamp", sku="LAMP-1", price=Decimal("19.99"))
+
+        assert (excinfo.value.code, excinfo.value.message) == ("sku_taken", SKU_TAKEN)
+
+    def test_update_refuses_it_as_a_taken_sku(self, product: Product) -> None:
+        ProductFactory(sku="LAMP-2")
+
+        with (
+            check_misses_the_rival(self.SKU_CHECK, free=False),
+            pytest.raises(ConflictError) as excinfo,
+        ):
+            product_update(product=product, sku="LAMP-2")
+
+        assert (excinfo.value.code, excinfo.value.message) == ("sku_taken", SKU_TAKEN)
 
 
 # The services that lock the order's row, each called as a view calls it.
