@@ -33,7 +33,6 @@ from common.checks.base import (
     root,
     source,
     source_files,
-    where,
 )
 
 SERVICE_ARGUMENTS = Rule(
