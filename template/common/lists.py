@@ -25,6 +25,7 @@ returns ``None`` then, which the tests of a list can assert against.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Context, Decimal, getcontext
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -35,6 +36,7 @@ from django.db.models.constants import LOOKUP_SEP
 from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 Row = Sequence[Any]
 Getter = Callable[[Row], Any]
@@ -54,16 +56,6 @@ PLAIN_FIELDS = (
     serializers.TimeField,
     serializers.UUIDField,
 )
-# Representations that are the database's value itself, for the value types those
-# columns give: DRF's ``str(value)``, ``int(value)``, ``bool`` mapping change nothing.
-UNCHANGED = {
-    serializers.BooleanField.to_representation,
-    serializers.CharField.to_representation,
-    serializers.IntegerField.to_representation,
-}
-# A ``serializers.ModelSerializer`` never declares a DRF model field for these, but
-# the shapes it maps them to are in PLAIN_FIELDS.
-TEXT_COLUMNS = (models.CharField, models.TextField)
 
 
 class Unplannable(Exception):  # noqa: N818 (a signal, caught in this module)
@@ -83,7 +75,9 @@ class _Source:
 def _resolve(model: type[models.Model], attrs: list[str], annotations: dict) -> _Source:
     """Return the column a field's ``source_attrs`` reads on ``model``."""
     if len(attrs) == 1 and attrs[0] in annotations:
-        return _Source(attrs[0], getattr(annotations[attrs[0]], "output_field", None), True)
+        return _Source(
+            attrs[0], getattr(annotations[attrs[0]], "output_field", None), nullable=True
+        )
     path, nullable = [], False
     for position, attr in enumerate(attrs):
         last = position == len(attrs) - 1
@@ -110,7 +104,7 @@ def _resolve(model: type[models.Model], attrs: list[str], annotations: dict) -> 
         if field.is_relation or (display and not field.choices):
             raise Unplannable(attr)
         nullable |= field.null
-        return _Source(LOOKUP_SEP.join(path), field, nullable, display)
+        return _Source(LOOKUP_SEP.join(path), field, nullable=nullable, display=display)
     raise Unplannable(".".join(attrs))
 
 
@@ -119,36 +113,68 @@ def _converter(field: serializers.Field, source: _Source) -> Callable[[Any], Any
     if source.display:
         labels = {value: str(label) for value, label in source.db_field.flatchoices}
         return lambda value: labels.get(value, value)
-    represent = type(field).to_representation
-    db_field = source.db_field
-    if represent in UNCHANGED and not isinstance(field, serializers.BooleanField):
-        if isinstance(field, serializers.IntegerField) or isinstance(db_field, TEXT_COLUMNS):
-            return None
-    if represent is serializers.BooleanField.to_representation and isinstance(
-        db_field, models.BooleanField
-    ):
+    fast = FAST_CONVERTERS.get(type(field).to_representation)
+    convert = fast(field, source.db_field) if fast is not None else None
+    if convert is AS_IS:
         return None
-    if represent is serializers.ChoiceField.to_representation and isinstance(
-        db_field, TEXT_COLUMNS
-    ):
-        # DRF gives back the choice's value for the string of a known one, else the value.
-        strings = dict(field.choice_strings_to_values)
-        return lambda value: strings.get(value, value)
+    return convert or field.to_representation
+
+
+def _as_is_text(field: serializers.Field, db_field: models.Field | None) -> object:
+    # DRF's ``str(value)`` of a string.
+    return AS_IS if isinstance(db_field, models.CharField | models.TextField) else None
+
+
+def _as_is_integer(field: serializers.Field, db_field: models.Field | None) -> object:
+    # DRF's ``int(value)`` of an integer.
+    return AS_IS if isinstance(db_field, models.IntegerField) else None
+
+
+def _as_is_boolean(field: serializers.Field, db_field: models.Field | None) -> object:
+    # DRF's mapping of truthy values, of a boolean.
+    return AS_IS if isinstance(db_field, models.BooleanField) else None
+
+
+def _choice(field: serializers.ChoiceField, db_field: models.Field | None) -> object:
+    if not isinstance(db_field, models.CharField | models.TextField):
+        return None
+    # DRF gives back the choice's value for the string of a known one, else the value.
+    strings = dict(field.choice_strings_to_values)
+    return lambda value: strings.get(value, value)
+
+
+def _uuid(field: serializers.UUIDField, db_field: models.Field | None) -> object:
+    return str if field.uuid_format == "hex_verbose" else None
+
+
+def _decimal(field: serializers.DecimalField, db_field: models.Field | None) -> object:
+    coerce = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+    if not coerce or field.localize or field.decimal_places is None:
+        return None
     if (
-        represent is serializers.UUIDField.to_representation
-        and field.uuid_format == "hex_verbose"
-    ):
-        return str
-    if (
-        represent is serializers.DecimalField.to_representation
-        and isinstance(db_field, models.DecimalField)
+        isinstance(db_field, models.DecimalField)
+        and getattr(db_field, "model", None) is not None
         and db_field.decimal_places == field.decimal_places
-        and field.coerce_to_string
-        and not field.localize
     ):
-        # The column holds exactly the field's decimal places: quantizing changes nothing.
+        # A model's column holds exactly the field's decimal places: quantizing is a no-op.
         return "{:f}".format
-    return field.to_representation
+    # An expression's value may have more (SQLite): quantize as DRF does, its context once.
+    quantum = Decimal(1).scaleb(-field.decimal_places)
+    context = Context(prec=field.max_digits, rounding=field.rounding or getcontext().rounding)
+    return lambda value: f"{value.quantize(quantum, context=context):f}"
+
+
+# A value the database gives that is already the field's representation.
+AS_IS = object()
+# Where DRF's own ``to_representation`` is known to give a result that needs no call.
+FAST_CONVERTERS: dict[Callable, Callable[[Any, models.Field | None], object]] = {
+    serializers.CharField.to_representation: _as_is_text,
+    serializers.IntegerField.to_representation: _as_is_integer,
+    serializers.BooleanField.to_representation: _as_is_boolean,
+    serializers.ChoiceField.to_representation: _choice,
+    serializers.UUIDField.to_representation: _uuid,
+    serializers.DecimalField.to_representation: _decimal,
+}
 
 
 @dataclass(frozen=True)
@@ -238,11 +264,13 @@ class ValuesPlan:
             elif isinstance(field, serializers.Serializer):
                 key = _relation_key(self.model, attrs)
                 nested = self._fields(field, attrs, {}, {})
-                fields.append((name, _nested_getter(self._column(key.path), key.nullable, nested)))
+                getter = _nested_getter(self._column(key.path), nested, nullable=key.nullable)
+                fields.append((name, getter))
             elif isinstance(field, PLAIN_FIELDS):
                 source = _resolve(self.model, attrs, annotations if not prefix else {})
                 index = self._column(source.path)
-                fields.append((name, _getter(index, _converter(field, source), source.nullable)))
+                getter = _getter(index, _converter(field, source), nullable=source.nullable)
+                fields.append((name, getter))
             else:
                 raise Unplannable(name)
         return fields
@@ -317,10 +345,10 @@ def _relation_key(model: type[models.Model], attrs: list[str]) -> _Source:
         path.append(field.name)
         nullable |= field.null
         model = field.related_model
-    return _Source(LOOKUP_SEP.join([*path, model._meta.pk.name]), None, nullable)
+    return _Source(LOOKUP_SEP.join([*path, model._meta.pk.name]), None, nullable=nullable)
 
 
-def _getter(index: int, convert: Callable[[Any], Any] | None, nullable: bool) -> Getter:
+def _getter(index: int, convert: Callable[[Any], Any] | None, *, nullable: bool) -> Getter:
     """Return the getter of one column's value, converted (``None`` stays ``None``)."""
     if convert is None:
         return itemgetter(index)
@@ -330,7 +358,7 @@ def _getter(index: int, convert: Callable[[Any], Any] | None, nullable: bool) ->
 
 
 def _nested_getter(
-    key_index: int, nullable: bool, fields: list[tuple[str, Getter | _Many]]
+    key_index: int, fields: list[tuple[str, Getter | _Many]], *, nullable: bool
 ) -> Getter:
     """Return the getter of a nested object read from the same row; ``None`` if it has none."""
     if nullable:

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.orders.models import Order, Product
+from apps.orders.models import Product
 from apps.orders.selectors import (
     order_get,
     order_list,
