@@ -13,9 +13,12 @@ related row, parses every column, and calls each field's ``get_attribute`` and
   or an annotation of the view's queryset; a nested serializer is read from the same row
   (one-to-one and foreign keys) or, when ``many=True``, from one more query for the whole
   page, with the ``Prefetch`` queryset the view's queryset declares for that relation;
-- values are converted by each field's own ``to_representation``, except where the result
-  is known without calling it: text, integers and booleans as the database gives them,
-  UUIDs as ``str``, decimals of a column with the field's decimal places as ``{:f}``.
+- values are converted a column at a time, by each field's own ``to_representation``
+  except where the result is known without calling it: text, integers and booleans as
+  the database gives them, UUIDs as ``str``, decimals of a column with the field's
+  decimal places as ``{:f}``, timestamps in the current time zone (looked up once per
+  column, not per value) as ISO 8601. A page's dictionaries are then built in C
+  (``dict(zip(names, values))``): no Python call per value but the conversions.
 
 A serializer with a field the plan cannot read from values (a ``SerializerMethodField``,
 a related or file field, a property of the model) is served as DRF serves it, over model
@@ -24,22 +27,23 @@ returns ``None`` then, which the tests of a list can assert against.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Context, Decimal, getcontext
-from operator import itemgetter
+from itertools import repeat
 from typing import Any, ClassVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.db.models.constants import LOOKUP_SEP
-from rest_framework import mixins, serializers
+from rest_framework import ISO_8601, mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-Row = Sequence[Any]
-Getter = Callable[[Row], Any]
+Column = Sequence[Any]
+# Turns a page's column of database values into the field's representations.
+ColumnConverter = Callable[[Column], Column]
 
 # Fields whose ``to_representation`` needs only the value: no request, no instance.
 PLAIN_FIELDS = (
@@ -56,6 +60,7 @@ PLAIN_FIELDS = (
     serializers.TimeField,
     serializers.UUIDField,
 )
+TEXT_COLUMNS = (models.CharField, models.TextField)
 
 
 class Unplannable(Exception):  # noqa: N818 (a signal, caught in this module)
@@ -64,7 +69,7 @@ class Unplannable(Exception):  # noqa: N818 (a signal, caught in this module)
 
 @dataclass(frozen=True)
 class _Source:
-    """Where a field's value is in a ``.values_list()`` row, and whether it may be null."""
+    """The column a field reads, its model field (or expression's), and if it may be null."""
 
     path: str
     db_field: models.Field | None
@@ -72,57 +77,114 @@ class _Source:
     display: bool = False
 
 
+@dataclass(frozen=True)
+class _Value:
+    """A field read from one column of the row."""
+
+    index: int
+    convert: ColumnConverter | None
+
+
+@dataclass(frozen=True)
+class _Nested:
+    """A nested serializer read from the same row (a forward relation); ``None`` if unset."""
+
+    key: int
+    nullable: bool
+    names: tuple[str, ...]
+    fields: tuple["_Value | _Nested", ...]
+
+
+@dataclass(frozen=True)
+class _Many:
+    """A nested ``many=True`` serializer: its rows, read in one query for the page."""
+
+    relation: models.ManyToOneRel
+    plan: "ValuesPlan"
+
+
 def _resolve(model: type[models.Model], attrs: list[str], annotations: dict) -> _Source:
     """Return the column a field's ``source_attrs`` reads on ``model``."""
     if len(attrs) == 1 and attrs[0] in annotations:
-        return _Source(
-            attrs[0], getattr(annotations[attrs[0]], "output_field", None), nullable=True
-        )
+        output_field = getattr(annotations[attrs[0]], "output_field", None)
+        return _Source(attrs[0], output_field, nullable=True)
+    *relations, last = attrs
+    path, model, nullable = _follow(model, relations)
+    display = last.startswith("get_") and last.endswith("_display")
+    name = last[len("get_") : -len("_display")] if display else last
+    try:
+        db_field = model._meta.get_field(name)
+    except FieldDoesNotExist as exc:
+        raise Unplannable(last) from exc
+    if not db_field.concrete or db_field.is_relation or (display and not db_field.choices):
+        raise Unplannable(last)
+    path = LOOKUP_SEP.join([*path, db_field.name])
+    return _Source(path, db_field, nullable=nullable or db_field.null, display=display)
+
+
+def _follow(
+    model: type[models.Model], relations: list[str]
+) -> tuple[list[str], type[models.Model], bool]:
+    """Follow forward relations from ``model``; return the path, the model, if it may be null."""
     path, nullable = [], False
-    for position, attr in enumerate(attrs):
-        last = position == len(attrs) - 1
-        if last and attr.startswith("get_") and attr.endswith("_display"):
-            attr = attr[len("get_") : -len("_display")]  # noqa: PLW2901
-            display = True
-        else:
-            display = False
+    for name in relations:
         try:
-            field = model._meta.get_field(attr)
+            relation = model._meta.get_field(name)
         except FieldDoesNotExist as exc:
-            raise Unplannable(attr) from exc
-        if not field.concrete or field.many_to_many:
-            raise Unplannable(attr)
-        path.append(field.name)
-        if not last:
-            if not field.is_relation:
-                raise Unplannable(attr)
-            # DRF skips a field whose source crosses a null relation: rows cannot say so.
-            if field.null:
-                raise Unplannable(attr)
-            model = field.related_model
-            continue
-        if field.is_relation or (display and not field.choices):
-            raise Unplannable(attr)
-        nullable |= field.null
-        return _Source(LOOKUP_SEP.join(path), field, nullable=nullable, display=display)
-    raise Unplannable(".".join(attrs))
+            raise Unplannable(name) from exc
+        if not relation.concrete or not (relation.many_to_one or relation.one_to_one):
+            raise Unplannable(name)
+        path.append(relation.name)
+        nullable |= relation.null
+        model = relation.related_model
+    return path, model, nullable
 
 
-def _converter(field: serializers.Field, source: _Source) -> Callable[[Any], Any] | None:
-    """Return how a column's value becomes the field's representation (None: as it is)."""
+def _converter(field: serializers.Field, source: _Source) -> ColumnConverter | None:
+    """Return how a column becomes the field's representations (``None``: as it is)."""
     if source.display:
         labels = {value: str(label) for value, label in source.db_field.flatchoices}
-        return lambda value: labels.get(value, value)
+        # As ``get_FOO_display``: an unknown value shows as itself.
+        return lambda column: list(map(labels.get, column, column))
+    if isinstance(field, serializers.DateTimeField):
+        return _datetimes(field)
     fast = FAST_CONVERTERS.get(type(field).to_representation)
     convert = fast(field, source.db_field) if fast is not None else None
     if convert is AS_IS:
         return None
-    return convert or field.to_representation
+    return _each(convert or field.to_representation, nullable=source.nullable)
+
+
+def _each(convert: Callable[[Any], Any], *, nullable: bool) -> ColumnConverter:
+    """Return the column converter that applies ``convert`` to each value but ``None``."""
+    if nullable:
+        return lambda column: [None if value is None else convert(value) for value in column]
+    return lambda column: list(map(convert, column))
+
+
+def _datetimes(field: serializers.DateTimeField) -> ColumnConverter:
+    """Return DRF's representation of aware timestamps, its settings read once per column."""
+
+    def convert(column: Column) -> Column:
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if output_format is None or output_format.lower() != ISO_8601 or zone is None:
+            return [None if value is None else field.to_representation(value) for value in column]
+        shown = []
+        for value in column:
+            if value is None or value.tzinfo is None:
+                shown.append(None if value is None else field.to_representation(value))
+                continue
+            text = value.astimezone(zone).isoformat()
+            shown.append(text[:-6] + "Z" if text.endswith("+00:00") else text)
+        return shown
+
+    return convert
 
 
 def _as_is_text(field: serializers.Field, db_field: models.Field | None) -> object:
     # DRF's ``str(value)`` of a string.
-    return AS_IS if isinstance(db_field, models.CharField | models.TextField) else None
+    return AS_IS if isinstance(db_field, TEXT_COLUMNS) else None
 
 
 def _as_is_integer(field: serializers.Field, db_field: models.Field | None) -> object:
@@ -136,11 +198,10 @@ def _as_is_boolean(field: serializers.Field, db_field: models.Field | None) -> o
 
 
 def _choice(field: serializers.ChoiceField, db_field: models.Field | None) -> object:
-    if not isinstance(db_field, models.CharField | models.TextField):
+    if not isinstance(db_field, TEXT_COLUMNS):
         return None
     # DRF gives back the choice's value for the string of a known one, else the value.
-    strings = dict(field.choice_strings_to_values)
-    return lambda value: strings.get(value, value)
+    return lambda value: field.choice_strings_to_values.get(value, value)
 
 
 def _uuid(field: serializers.UUIDField, db_field: models.Field | None) -> object:
@@ -177,30 +238,22 @@ FAST_CONVERTERS: dict[Callable, Callable[[Any, models.Field | None], object]] = 
 }
 
 
-@dataclass(frozen=True)
-class _Many:
-    """A nested ``many=True`` serializer: its rows, read in one query for the page."""
-
-    relation: models.ManyToOneRel
-    plan: "ValuesPlan"
-
-
 @dataclass
 class ValuesPlan:
     """How to read and represent the rows of one serializer over one queryset shape.
 
     ``columns`` are the ``.values_list()`` paths: the key of the parent row first for a
-    nested list, then the primary key, then what the fields read. ``fields`` are the
-    serializer's fields in order, each a name and a getter of its value from a row, or a
-    ``_Many`` for a nested list, whose rows depend on the page.
+    nested list (``parent``), then the primary key, then what the fields read. ``names``
+    and ``fields`` are the serializer's fields, in its order.
     """
 
     queryset: QuerySet
     parent: str
     columns: list[str]
-    fields: list[tuple[str, Getter | _Many]]
-
+    names: tuple[str, ...] = ()
+    fields: tuple[_Value | _Nested | _Many, ...] = ()
     _cache: ClassVar[dict[tuple, "ValuesPlan | None"]] = {}
+    _prefetches: dict[str, QuerySet | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_queryset(
@@ -226,19 +279,16 @@ class ValuesPlan:
         if not isinstance(serializer, serializers.Serializer):
             raise Unplannable(type(serializer).__name__)
         pk = queryset.model._meta.pk.attname
-        plan = cls(queryset, parent, [parent, pk] if parent else [pk], [])
-        prefetches = {
+        plan = cls(queryset, parent, [parent, pk] if parent else [pk])
+        plan._prefetches = {
             lookup.prefetch_to: lookup.queryset
+            # Django keeps a queryset's prefetches in this attribute only, with no accessor.
             for lookup in queryset._prefetch_related_lookups  # noqa: SLF001
             if isinstance(lookup, Prefetch)
         }
-        plan.fields = plan._fields(serializer, [], dict(queryset.query.annotations), prefetches)
+        annotations = dict(queryset.query.annotations)
+        plan.names, plan.fields = plan._fields(serializer, [], annotations)
         return plan
-
-    @property
-    def model(self) -> type[models.Model]:
-        """The model whose rows the plan reads."""
-        return self.queryset.model
 
     def _column(self, path: str) -> int:
         if path not in self.columns:
@@ -246,80 +296,99 @@ class ValuesPlan:
         return self.columns.index(path)
 
     def _fields(
-        self,
-        serializer: serializers.Serializer,
-        prefix: list[str],
-        annotations: dict[str, Any],
-        prefetches: dict[str, QuerySet | None],
-    ) -> list[tuple[str, Getter | _Many]]:
-        fields: list[tuple[str, Getter | _Many]] = []
-        for name, field in serializer.fields.items():
-            if field.write_only:
+        self, serializer: serializers.Serializer, prefix: list[str], annotations: dict[str, Any]
+    ) -> tuple[tuple[str, ...], tuple[_Value | _Nested | _Many, ...]]:
+        names, fields = [], []
+        for name, serializer_field in serializer.fields.items():
+            if serializer_field.write_only:
                 continue
-            if field.source == "*":
+            if serializer_field.source == "*":
                 raise Unplannable(name)
-            attrs = prefix + field.source_attrs
-            if isinstance(field, serializers.ListSerializer) and not prefix:
-                fields.append((name, self._many(field, attrs[0], prefetches)))
-            elif isinstance(field, serializers.Serializer):
-                key = _relation_key(self.model, attrs)
-                nested = self._fields(field, attrs, {}, {})
-                getter = _nested_getter(self._column(key.path), nested, nullable=key.nullable)
-                fields.append((name, getter))
-            elif isinstance(field, PLAIN_FIELDS):
-                source = _resolve(self.model, attrs, annotations if not prefix else {})
-                index = self._column(source.path)
-                getter = _getter(index, _converter(field, source), nullable=source.nullable)
-                fields.append((name, getter))
-            else:
-                raise Unplannable(name)
-        return fields
+            names.append(name)
+            fields.append(self._field(serializer_field, prefix, annotations))
+        return tuple(names), tuple(fields)
 
-    def _many(
-        self,
-        field: serializers.ListSerializer,
-        name: str,
-        prefetches: dict[str, QuerySet | None],
-    ) -> _Many:
+    def _field(
+        self, serializer_field: serializers.Field, prefix: list[str], annotations: dict[str, Any]
+    ) -> _Value | _Nested | _Many:
+        attrs = prefix + serializer_field.source_attrs
+        if isinstance(serializer_field, serializers.ListSerializer) and not prefix:
+            return self._many(serializer_field, attrs)
+        if isinstance(serializer_field, serializers.Serializer):
+            path, model, nullable = _follow(self.model, attrs)
+            key = self._column(LOOKUP_SEP.join([*path, model._meta.pk.name]))
+            names, fields = self._fields(serializer_field, attrs, {})
+            return _Nested(key, nullable, names, fields)
+        if (
+            isinstance(serializer_field, serializers.PrimaryKeyRelatedField)
+            and serializer_field.pk_field is None
+        ):
+            # DRF shows the related object's primary key, as the key column holds it.
+            path, model, _ = _follow(self.model, attrs)
+            return _Value(self._column(LOOKUP_SEP.join([*path, model._meta.pk.name])), None)
+        if isinstance(serializer_field, PLAIN_FIELDS):
+            source = _resolve(self.model, attrs, annotations if not prefix else {})
+            return _Value(self._column(source.path), _converter(serializer_field, source))
+        raise Unplannable(serializer_field.field_name)
+
+    def _many(self, serializer_field: serializers.ListSerializer, attrs: list[str]) -> _Many:
         try:
-            relation = self.model._meta.get_field(name)
+            relation = self.model._meta.get_field(attrs[0])
         except FieldDoesNotExist as exc:
-            raise Unplannable(name) from exc
-        if not relation.one_to_many or relation.concrete:
-            raise Unplannable(name)
-        queryset = prefetches.get(name)
+            raise Unplannable(attrs[0]) from exc
+        if len(attrs) != 1 or not relation.one_to_many or relation.concrete:
+            raise Unplannable(attrs[0])
+        queryset = self._prefetches.get(attrs[0])
         if queryset is None:
             queryset = relation.related_model._default_manager.all()
-        return _Many(relation, ValuesPlan.build(field.child, queryset, relation.field.attname))
+        child = ValuesPlan.build(serializer_field.child, queryset, relation.field.attname)
+        return _Many(relation, child)
+
+    @property
+    def model(self) -> type[models.Model]:
+        """The model whose rows the plan reads."""
+        return self.queryset.model
 
     def represent(self, queryset: QuerySet) -> list[dict[str, Any]]:
         """Read ``queryset``'s rows of this plan and return their representation."""
-        rows = list(queryset.prefetch_related(None).values_list(*self.columns))
-        return self.represent_rows(rows)
+        return self.represent_rows(queryset.prefetch_related(None).values_list(*self.columns))
 
-    def represent_rows(self, rows: list[Row]) -> list[dict[str, Any]]:
+    def represent_rows(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         """Return the representation of rows read with ``columns``, nested lists included."""
-        id_index = 1 if self.parent else 0
-        fields = [
-            (name, self._children(getter, [row[id_index] for row in rows], id_index))
-            if isinstance(getter, _Many)
-            else (name, getter)
-            for name, getter in self.fields
-        ]
-        return [{name: getter(row) for name, getter in fields} for row in rows]
+        columns = list(zip(*rows, strict=True))
+        if not columns:
+            return []
+        values = [self._values(spec, columns) for spec in self.fields]
+        return _dicts(self.names, values)
+
+    def _values(self, spec: _Value | _Nested | _Many, columns: list[Column]) -> Column:
+        """Return the representations of one field for every row of the page."""
+        if isinstance(spec, _Value):
+            column = columns[spec.index]
+            return column if spec.convert is None else spec.convert(column)
+        if isinstance(spec, _Nested):
+            nested = _dicts(spec.names, [self._values(field, columns) for field in spec.fields])
+            if not spec.nullable:
+                return nested
+            keys = columns[spec.key]
+            return [None if key is None else obj for key, obj in zip(keys, nested, strict=True)]
+        return self._children(spec, columns[1 if self.parent else 0])
 
     @staticmethod
-    def _children(many: _Many, parent_ids: list[Any], id_index: int) -> Getter:
-        """Read the nested rows of the page in one query; return the getter of a row's list."""
+    def _children(many: _Many, parent_ids: Column) -> Column:
+        """Read the nested rows of the page in one query; return each parent row's list."""
+        plan = many.plan
+        children = plan.queryset.filter(**{f"{many.relation.field.name}__in": parent_ids})
+        rows = list(children.prefetch_related(None).values_list(*plan.columns))
         by_parent: dict[Any, list[dict[str, Any]]] = {}
-        if parent_ids:
-            plan = many.plan
-            children = plan.queryset.filter(**{f"{many.relation.field.name}__in": parent_ids})
-            rows = list(children.prefetch_related(None).values_list(*plan.columns))
-            for row, child in zip(rows, plan.represent_rows(rows), strict=True):
-                by_parent.setdefault(row[0], []).append(child)
-        empty: list[dict[str, Any]] = []
-        return lambda row: by_parent.get(row[id_index], empty)
+        for row, child in zip(rows, plan.represent_rows(rows), strict=True):
+            by_parent.setdefault(row[0], []).append(child)
+        return [by_parent.get(parent_id, []) for parent_id in parent_ids]
+
+
+def _dicts(names: tuple[str, ...], values: list[Column]) -> list[dict[str, Any]]:
+    """Return one dictionary per row from the columns of values, built without Python calls."""
+    return list(map(dict, map(zip, repeat(names), zip(*values, strict=True))))
 
 
 def _shape(queryset: QuerySet) -> tuple:
@@ -330,42 +399,6 @@ def _shape(queryset: QuerySet) -> tuple:
         if isinstance(lookup, Prefetch)
     )
     return (queryset.model, tuple(queryset.query.annotations), prefetches)
-
-
-def _relation_key(model: type[models.Model], attrs: list[str]) -> _Source:
-    """Return the key column of a nested serializer's forward relation (null: no object)."""
-    path, nullable = [], False
-    for attr in attrs:
-        try:
-            field = model._meta.get_field(attr)
-        except FieldDoesNotExist as exc:
-            raise Unplannable(attr) from exc
-        if not (field.many_to_one or field.one_to_one) or not field.concrete:
-            raise Unplannable(attr)
-        path.append(field.name)
-        nullable |= field.null
-        model = field.related_model
-    return _Source(LOOKUP_SEP.join([*path, model._meta.pk.name]), None, nullable=nullable)
-
-
-def _getter(index: int, convert: Callable[[Any], Any] | None, *, nullable: bool) -> Getter:
-    """Return the getter of one column's value, converted (``None`` stays ``None``)."""
-    if convert is None:
-        return itemgetter(index)
-    if nullable:
-        return lambda row: None if row[index] is None else convert(row[index])
-    return lambda row: convert(row[index])
-
-
-def _nested_getter(
-    key_index: int, fields: list[tuple[str, Getter | _Many]], *, nullable: bool
-) -> Getter:
-    """Return the getter of a nested object read from the same row; ``None`` if it has none."""
-    if nullable:
-        return lambda row: (
-            None if row[key_index] is None else {name: get(row) for name, get in fields}
-        )
-    return lambda row: {name: get(row) for name, get in fields}
 
 
 class _PlannedRows:
@@ -381,6 +414,7 @@ class _PlannedRows:
         self.ordered = queryset.ordered
 
     def count(self) -> int:
+        """Count the view's queryset."""
         return self.queryset.count()
 
     def __len__(self) -> int:
@@ -394,7 +428,7 @@ class ValuesListModelMixin(mixins.ListModelMixin):
     """List with the serializer's representation, read from values (see the module).
 
     Filters, ordering, search and pagination apply to the view's queryset as they do
-    for ``ListModelMixin``; a serializer the plan cannot read falls back to it.
+    for ``ListModelMixin``; a serializer the plan cannot read is run as DRF runs it.
     """
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
