@@ -27,7 +27,7 @@ returns ``None`` then, which the tests of a list can assert against.
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Context, Decimal, getcontext
 from itertools import repeat
 from typing import Any, ClassVar
@@ -99,6 +99,7 @@ class _Nested:
 class _Many:
     """A nested ``many=True`` serializer: its rows, read in one query for the page."""
 
+    name: str
     relation: models.ManyToOneRel
     plan: "ValuesPlan"
 
@@ -247,13 +248,12 @@ class ValuesPlan:
     and ``fields`` are the serializer's fields, in its order.
     """
 
-    queryset: QuerySet
+    model: type[models.Model]
     parent: str
     columns: list[str]
     names: tuple[str, ...] = ()
     fields: tuple[_Value | _Nested | _Many, ...] = ()
     _cache: ClassVar[dict[tuple, "ValuesPlan | None"]] = {}
-    _prefetches: dict[str, QuerySet | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_queryset(
@@ -279,15 +279,9 @@ class ValuesPlan:
         if not isinstance(serializer, serializers.Serializer):
             raise Unplannable(type(serializer).__name__)
         pk = queryset.model._meta.pk.attname
-        plan = cls(queryset, parent, [parent, pk] if parent else [pk])
-        plan._prefetches = {
-            lookup.prefetch_to: lookup.queryset
-            # Django keeps a queryset's prefetches in this attribute only, with no accessor.
-            for lookup in queryset._prefetch_related_lookups  # noqa: SLF001
-            if isinstance(lookup, Prefetch)
-        }
+        plan = cls(queryset.model, parent, [parent, pk] if parent else [pk])
         annotations = dict(queryset.query.annotations)
-        plan.names, plan.fields = plan._fields(serializer, [], annotations)
+        plan.names, plan.fields = plan._fields(serializer, [], annotations, _prefetches(queryset))
         return plan
 
     def _column(self, path: str) -> int:
@@ -296,7 +290,11 @@ class ValuesPlan:
         return self.columns.index(path)
 
     def _fields(
-        self, serializer: serializers.Serializer, prefix: list[str], annotations: dict[str, Any]
+        self,
+        serializer: serializers.Serializer,
+        prefix: list[str],
+        annotations: dict[str, Any],
+        prefetches: dict[str, QuerySet],
     ) -> tuple[tuple[str, ...], tuple[_Value | _Nested | _Many, ...]]:
         names, fields = [], []
         for name, serializer_field in serializer.fields.items():
@@ -305,19 +303,23 @@ class ValuesPlan:
             if serializer_field.source == "*":
                 raise Unplannable(name)
             names.append(name)
-            fields.append(self._field(serializer_field, prefix, annotations))
+            fields.append(self._field(serializer_field, prefix, annotations, prefetches))
         return tuple(names), tuple(fields)
 
     def _field(
-        self, serializer_field: serializers.Field, prefix: list[str], annotations: dict[str, Any]
+        self,
+        serializer_field: serializers.Field,
+        prefix: list[str],
+        annotations: dict[str, Any],
+        prefetches: dict[str, QuerySet],
     ) -> _Value | _Nested | _Many:
         attrs = prefix + serializer_field.source_attrs
         if isinstance(serializer_field, serializers.ListSerializer) and not prefix:
-            return self._many(serializer_field, attrs)
+            return self._many(serializer_field, attrs, prefetches)
         if isinstance(serializer_field, serializers.Serializer):
             path, model, nullable = _follow(self.model, attrs)
             key = self._column(LOOKUP_SEP.join([*path, model._meta.pk.name]))
-            names, fields = self._fields(serializer_field, attrs, {})
+            names, fields = self._fields(serializer_field, attrs, {}, {})
             return _Nested(key, nullable, names, fields)
         if (
             isinstance(serializer_field, serializers.PrimaryKeyRelatedField)
@@ -331,57 +333,70 @@ class ValuesPlan:
             return _Value(self._column(source.path), _converter(serializer_field, source))
         raise Unplannable(serializer_field.field_name)
 
-    def _many(self, serializer_field: serializers.ListSerializer, attrs: list[str]) -> _Many:
+    def _many(
+        self,
+        serializer_field: serializers.ListSerializer,
+        attrs: list[str],
+        prefetches: dict[str, QuerySet],
+    ) -> _Many:
         try:
             relation = self.model._meta.get_field(attrs[0])
         except FieldDoesNotExist as exc:
             raise Unplannable(attrs[0]) from exc
         if len(attrs) != 1 or not relation.one_to_many or relation.concrete:
             raise Unplannable(attrs[0])
-        queryset = self._prefetches.get(attrs[0])
-        if queryset is None:
-            queryset = relation.related_model._default_manager.all()
+        queryset = prefetches.get(attrs[0], relation.related_model._default_manager.all())
         child = ValuesPlan.build(serializer_field.child, queryset, relation.field.attname)
-        return _Many(relation, child)
-
-    @property
-    def model(self) -> type[models.Model]:
-        """The model whose rows the plan reads."""
-        return self.queryset.model
+        return _Many(attrs[0], relation, child)
 
     def represent(self, queryset: QuerySet) -> list[dict[str, Any]]:
-        """Read ``queryset``'s rows of this plan and return their representation."""
-        return self.represent_rows(queryset.prefetch_related(None).values_list(*self.columns))
+        """Read ``queryset``'s rows of this plan and return their representation.
 
-    def represent_rows(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+        Nested lists are read from the ``Prefetch`` querysets of ``queryset`` itself (the
+        plan keeps none: they may differ by request, such as one user's rows).
+        """
+        rows = queryset.prefetch_related(None).values_list(*self.columns)
+        return self.represent_rows(rows, _prefetches(queryset))
+
+    def represent_rows(
+        self, rows: Sequence[Sequence[Any]], prefetches: dict[str, QuerySet]
+    ) -> list[dict[str, Any]]:
         """Return the representation of rows read with ``columns``, nested lists included."""
         columns = list(zip(*rows, strict=True))
         if not columns:
             return []
-        values = [self._values(spec, columns) for spec in self.fields]
+        values = [self._values(spec, columns, prefetches) for spec in self.fields]
         return _dicts(self.names, values)
 
-    def _values(self, spec: _Value | _Nested | _Many, columns: list[Column]) -> Column:
+    def _values(
+        self, spec: _Value | _Nested | _Many, columns: list[Column], prefetches: dict[str, QuerySet]
+    ) -> Column:
         """Return the representations of one field for every row of the page."""
         if isinstance(spec, _Value):
             column = columns[spec.index]
             return column if spec.convert is None else spec.convert(column)
         if isinstance(spec, _Nested):
-            nested = _dicts(spec.names, [self._values(field, columns) for field in spec.fields])
+            values = [self._values(field, columns, prefetches) for field in spec.fields]
+            nested = _dicts(spec.names, values)
             if not spec.nullable:
                 return nested
             keys = columns[spec.key]
             return [None if key is None else obj for key, obj in zip(keys, nested, strict=True)]
-        return self._children(spec, columns[1 if self.parent else 0])
+        parent_ids = columns[1 if self.parent else 0]
+        queryset = prefetches.get(spec.name)
+        if queryset is None:
+            queryset = spec.relation.related_model._default_manager.all()
+        return self._children(spec, queryset, parent_ids)
 
     @staticmethod
-    def _children(many: _Many, parent_ids: Column) -> Column:
+    def _children(many: _Many, queryset: QuerySet, parent_ids: Column) -> Column:
         """Read the nested rows of the page in one query; return each parent row's list."""
         plan = many.plan
-        children = plan.queryset.filter(**{f"{many.relation.field.name}__in": parent_ids})
+        children = queryset.filter(**{f"{many.relation.field.name}__in": parent_ids})
         rows = list(children.prefetch_related(None).values_list(*plan.columns))
         by_parent: dict[Any, list[dict[str, Any]]] = {}
-        for row, child in zip(rows, plan.represent_rows(rows), strict=True):
+        shown = plan.represent_rows(rows, _prefetches(queryset))
+        for row, child in zip(rows, shown, strict=True):
             by_parent.setdefault(row[0], []).append(child)
         return [by_parent.get(parent_id, []) for parent_id in parent_ids]
 
@@ -389,6 +404,16 @@ class ValuesPlan:
 def _dicts(names: tuple[str, ...], values: list[Column]) -> list[dict[str, Any]]:
     """Return one dictionary per row from the columns of values, built without Python calls."""
     return list(map(dict, map(zip, repeat(names), zip(*values, strict=True))))
+
+
+def _prefetches(queryset: QuerySet) -> dict[str, QuerySet]:
+    """Return the querysets of ``queryset``'s ``Prefetch`` lookups, by relation."""
+    return {
+        lookup.prefetch_to: lookup.queryset
+        # Django keeps a queryset's prefetches in this attribute only, with no accessor.
+        for lookup in queryset._prefetch_related_lookups  # noqa: SLF001
+        if isinstance(lookup, Prefetch) and lookup.queryset is not None
+    }
 
 
 def _shape(queryset: QuerySet) -> tuple:
