@@ -16,9 +16,9 @@ from common.lists import ValuesPlan
 pytestmark = pytest.mark.django_db
 
 
-def every_order() -> QuerySet[Order]:
+def every_order(**line_filters: object) -> QuerySet[Order]:
     """Return every user's orders, annotated as a staff list would be, not as the selector is."""
-    lines = OrderItem.objects.select_related("product").annotate(
+    lines = OrderItem.objects.filter(**line_filters).annotate(
         line_total=F("unit_price") * F("quantity")
     )
     return (
@@ -53,6 +53,21 @@ def test_each_row_shows_its_own_owner(user: User, other_user: User) -> None:
 
     assert [order["user_email"] for order in planned] == [user.email, other_user.email]
     assert planned == OrderSerializer(orders, many=True).data
+
+
+def test_nested_lists_are_read_with_each_querysets_own_prefetch(user: User) -> None:
+    order = OrderFactory(user=user, items=2)
+    kept = order.items.order_by("created_at").first()
+    every_line, one_line = every_order(), every_order(product=kept.product)
+
+    planned = [
+        ValuesPlan.for_queryset(OrderSerializer, orders).represent(orders)
+        for orders in (every_line, one_line, every_line)
+    ]
+
+    assert [len(page[0]["items"]) for page in planned] == [2, 1, 2]
+    assert planned[1][0]["items"][0]["id"] == str(kept.pk)
+    assert planned[1] == OrderSerializer(one_line, many=True).data
 
 
 def test_a_field_added_to_the_serializer_is_listed() -> None:
