@@ -339,11 +339,16 @@ class ValuesPlan:
         attrs: list[str],
         prefetches: dict[str, QuerySet],
     ) -> _Many:
-        try:
-            relation = self.model._meta.get_field(attrs[0])
-        except FieldDoesNotExist as exc:
-            raise Unplannable(attrs[0]) from exc
-        if len(attrs) != 1 or not relation.one_to_many or relation.concrete:
+        # The source of a reverse relation is its accessor (``items``, ``permission_set``).
+        relation = next(
+            (
+                rel
+                for rel in self.model._meta.related_objects
+                if rel.get_accessor_name() == attrs[0]
+            ),
+            None,
+        )
+        if relation is None or len(attrs) != 1 or not relation.one_to_many:
             raise Unplannable(attrs[0])
         queryset = prefetches.get(attrs[0], relation.related_model._default_manager.all())
         child = ValuesPlan.build(serializer_field.child, queryset, relation.field.attname)
