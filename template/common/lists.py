@@ -314,6 +314,12 @@ class ValuesPlan:
         prefetches: dict[str, QuerySet],
     ) -> _Value | _Nested | _Many:
         attrs = prefix + serializer_field.source_attrs
+        if len(serializer_field.source_attrs) > 1 and not serializer_field.allow_null:
+            # DRF leaves the field out of a row whose relation on the way is null: a row of
+            # values cannot say so.
+            _, model, _ = _follow(self.model, prefix)
+            if _follow(model, serializer_field.source_attrs[:-1])[2]:
+                raise Unplannable(serializer_field.field_name)
         if isinstance(serializer_field, serializers.ListSerializer) and not prefix:
             return self._many(serializer_field, attrs, prefetches)
         if isinstance(serializer_field, serializers.Serializer):
