@@ -16,9 +16,12 @@ table shows both sizes. The baseline views and their URL module are written into
 rendered copy only.
 
 Endpoints: the orders list at page sizes 20 and 100, one order, placing an order (POST)
-and the products list (page of 100). Each pair runs ``--rounds`` times, alternating API
-and baseline; the table shows the median of the rounds, and the median of the rounds'
-API/baseline ratios. Queries per request are counted
+and the products list (page of 100); ``--only NAME`` keeps the endpoints whose name contains
+NAME. The orders lists are also served by the template's former hand-built read path
+(``HAND_BUILT_VIEWS``, written into the rendered copy only), checked for the same body and
+measured in the same rounds, against the same baseline. Each endpoint's servers run
+``--rounds`` times, one after the other; the table shows the median of the rounds, and the
+median of the rounds' ratios to the baseline. Queries per request are counted
 once per endpoint, in-process with Django's test client against the same database.
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as the template's service tests do) and ``wrk``.
