@@ -16,9 +16,12 @@ table shows both sizes. The baseline views and their URL module are written into
 rendered copy only.
 
 Endpoints: the orders list at page sizes 20 and 100, one order, placing an order (POST)
-and the products list (page of 100). Each pair runs ``--rounds`` times, alternating API
-and baseline; the table shows the median of the rounds, and the median of the rounds'
-API/baseline ratios. Queries per request are counted
+and the products list (page of 100); ``--only NAME`` keeps the endpoints whose name contains
+NAME. The orders lists are also served by the template's former hand-built read path
+(``HAND_BUILT_VIEWS``, written into the rendered copy only), checked for the same body and
+measured in the same rounds, against the same baseline. Each endpoint's servers run
+``--rounds`` times, one after the other; the table shows the median of the rounds, and the
+median of the rounds' ratios to the baseline. Queries per request are counted
 once per endpoint, in-process with Django's test client against the same database.
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as the template's service tests do) and ``wrk``.
@@ -250,14 +253,92 @@ def products(request):
     return page(request, rows, shown, products_shown)
 '''
 
+# The order list as the template built it by hand until common.lists replaced it: its own
+# .values() columns, the requester's e-mail as a constant, a representation function.
+# Measured next to the API and the baseline, so one run shows what the generic path costs.
+HAND_BUILT_VIEWS = '''
+"""The order list's former hand-built read path, as a view of the project's viewset."""
+
+from collections import defaultdict
+
+from django.db.models import EmailField, Value
+from rest_framework import serializers
+
+from apps.orders.models import Order, OrderItem
+from apps.orders.views import OrderViewSet
+
+ORDER_LIST_COLUMNS = (
+    "id", "status", "total_amount", "notes", "cancellation_reason", "created_at", "updated_at"
+)
+ORDER_LINE_COLUMNS = (
+    "order_id", "id", "product_id", "product__name", "product__sku", "quantity", "unit_price"
+)
+STATUS_LABELS = dict(Order.Status.choices)
+_timestamp = serializers.DateTimeField().to_representation
+
+
+def order_list_values(*, user):
+    owner = Value(user.email, output_field=EmailField())
+    return Order.objects.filter(user=user).values(*ORDER_LIST_COLUMNS, user_email=owner)
+
+
+def order_lines(*, order_ids):
+    lines = defaultdict(list)
+    rows = OrderItem.objects.filter(order_id__in=list(order_ids)).values(*ORDER_LINE_COLUMNS)
+    for line in rows:
+        lines[line["order_id"]].append(line)
+    return lines
+
+
+def _order_data(order, lines):
+    return {
+        "id": str(order["id"]),
+        "user_email": order["user_email"],
+        "status": order["status"],
+        "status_display": STATUS_LABELS.get(order["status"], order["status"]),
+        "total_amount": str(order["total_amount"]),
+        "notes": order["notes"],
+        "cancellation_reason": order["cancellation_reason"],
+        "item_count": len(lines),
+        "items": [
+            {
+                "id": str(line["id"]),
+                "product": {
+                    "id": str(line["product_id"]),
+                    "name": line["product__name"],
+                    "sku": line["product__sku"],
+                },
+                "quantity": line["quantity"],
+                "unit_price": str(line["unit_price"]),
+                "line_total": str(line["unit_price"] * line["quantity"]),
+            }
+            for line in lines
+        ],
+        "created_at": _timestamp(order["created_at"]),
+        "updated_at": _timestamp(order["updated_at"]),
+    }
+
+
+class HandBuiltOrderList(OrderViewSet):
+    def list(self, request, *args, **kwargs):
+        orders = self.paginate_queryset(self.filter_queryset(order_list_values(user=request.user)))
+        lines = order_lines(order_ids=[order["id"] for order in orders])
+        return self.get_paginated_response([_order_data(o, lines.get(o["id"], [])) for o in orders])
+
+
+orders = HandBuiltOrderList.as_view({"get": "list"})
+'''
+
 BENCH_URLS = '''
 """The project's URLs, plus the hand-written baselines under /baseline/."""
 
 from django.urls import include, path
 
 import bench_baseline
+import bench_hand_built
 
 urlpatterns = [
+    path("hand-built/orders/", bench_hand_built.orders),
     path("baseline/orders/", bench_baseline.orders),
     path("baseline/orders/<uuid:pk>/", bench_baseline.order),
     path("baseline/products/", bench_baseline.products),
@@ -355,6 +436,8 @@ for method, path, body in json.loads(os.environ["BENCH_REQUESTS"]):
 print(json.dumps(counts))
 """
 
+# An endpoint: its name, its method, and who serves it (the API first, the baseline second).
+Endpoint = tuple[str, str, list[tuple[str, str]]]
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
 
 
@@ -402,24 +485,28 @@ def masked(value: object) -> object:
 
 
 def compare_bodies(
-    port: int, auth: str, pairs: list[tuple[str, ...]], order_body: str
+    port: int, auth: str, endpoints: list[Endpoint], order_body: str
 ) -> dict[str, int] | None:
-    """Check that each baseline answers the API's JSON; return each path's body size."""
+    """Check that every server of an endpoint answers the API's JSON; return the body sizes."""
     sizes: dict[str, int] = {}
-    for name, method, api_path, baseline_path in pairs:
+    for name, method, servers in endpoints:
         body = order_body if method == "POST" else None
+        (_, api_path), *others = servers
         _, api = request(port, method, api_path, auth, body)
-        _, baseline = request(port, method, baseline_path, auth, body)
-        sizes[api_path], sizes[baseline_path] = len(api), len(baseline)
-        api_json = json.loads(api)
-        # The pagination links name each one's own path.
-        baseline_json = json.loads(baseline.replace(b"/baseline/", b"/api/v1/"))
-        if method == "POST":
-            api_json, baseline_json = masked(api_json), masked(baseline_json)
-        if api_json != baseline_json:
-            print(f"{name}: the baseline's body differs from the API's", file=sys.stderr)
-            print(api.decode(), baseline.decode(), sep="\n", file=sys.stderr)
-            return None
+        sizes[api_path] = len(api)
+        api_json = masked(json.loads(api)) if method == "POST" else json.loads(api)
+        for _, path in others:
+            _, other = request(port, method, path, auth, body)
+            sizes[path] = len(other)
+            # The pagination links name each one's own path.
+            prefix = path.split("/")[1]
+            other_json = json.loads(other.replace(f"/{prefix}/".encode(), b"/api/v1/"))
+            if method == "POST":
+                other_json = masked(other_json)
+            if other_json != api_json:
+                print(f"{name}: {path} answers another body than the API", file=sys.stderr)
+                print(api.decode(), other.decode(), sep="\n", file=sys.stderr)
+                return None
     return sizes
 
 
@@ -461,7 +548,7 @@ def wrk(url: str, auth: str, seconds: float, connections: int, script: Path | No
     }
 
 
-def main() -> int:  # noqa: PLR0915
+def main() -> int:  # noqa: PLR0912, PLR0915
     """Render, seed, serve, check the baselines and measure."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=20000)
@@ -471,6 +558,7 @@ def main() -> int:  # noqa: PLR0915
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--template", type=Path, default=TEMPLATE_ROOT)
+    parser.add_argument("--only", help="measure only the endpoints whose name contains this")
     args = parser.parse_args()
 
     database = f"drf_bench_{uuid.uuid4().hex[:8]}"
@@ -499,6 +587,7 @@ def main() -> int:  # noqa: PLR0915
             check=True,
         )
         (project / "bench_baseline.py").write_text(BASELINE_VIEWS)
+        (project / "bench_hand_built.py").write_text(HAND_BUILT_VIEWS)
         (project / "bench_urls.py").write_text(BENCH_URLS)
         (project / "bench_settings.py").write_text(BENCH_SETTINGS)
         env = {
@@ -559,23 +648,31 @@ def main() -> int:  # noqa: PLR0915
                     "notes": "",
                 }
             )
-            endpoints = [
-                ("orders list, page of 20", "GET", "orders/?page_size=20"),
-                ("orders list, page of 100", "GET", "orders/?page_size=100"),
-                ("order detail", "GET", f"orders/{seeded['order']}/"),
-                ("products list, page of 100", "GET", "products/?page_size=100"),
-                ("order create", "POST", "orders/"),
+            endpoints: list[Endpoint] = [
+                (name, method, [("API", f"/api/v1/{path}"), ("baseline", f"/baseline/{path}")])
+                for name, method, path in (
+                    ("orders list, page of 20", "GET", "orders/?page_size=20"),
+                    ("orders list, page of 100", "GET", "orders/?page_size=100"),
+                    ("order detail", "GET", f"orders/{seeded['order']}/"),
+                    ("products list, page of 100", "GET", "products/?page_size=100"),
+                    ("order create", "POST", "orders/"),
+                )
+                if args.only is None or args.only in name
             ]
-            pairs = [
-                (name, method, f"/api/v1/{path}", f"/baseline/{path}")
-                for name, method, path in endpoints
-            ]
+            for name, _, servers in endpoints:
+                if name.startswith("orders list"):
+                    path = servers[0][1].removeprefix("/api/v1/")
+                    servers.append(("former hand-built list", f"/hand-built/{path}"))
 
-            sizes = compare_bodies(port, auth, pairs, order_body)
+            sizes = compare_bodies(port, auth, endpoints, order_body)
             if sizes is None:
                 return 1
 
-            probed = [(method, path, order_body) for _, method, *paths in pairs for path in paths]
+            probed = [
+                (method, path, order_body)
+                for _, method, servers in endpoints
+                for _, path in servers
+            ]
             probe_env = {**env, "BENCH_AUTH": auth, "BENCH_REQUESTS": json.dumps(probed)}
             queries = json.loads(run(project, probe_env, "manage.py", "shell", "-c", PROBE))
 
@@ -588,8 +685,8 @@ def main() -> int:  # noqa: PLR0915
             results: dict[str, list[dict]] = {}
             # Reads first: placing orders grows the list the reads count.
             for _ in range(args.rounds):
-                for _, method, *paths in pairs:
-                    for path in paths:
+                for _, method, servers in endpoints:
+                    for _, path in servers:
                         results.setdefault(path, []).append(
                             wrk(
                                 f"http://127.0.0.1:{port}{path}",
@@ -611,18 +708,19 @@ def main() -> int:  # noqa: PLR0915
                 "vs baseline |\n|---|---|---|---|---|---|---|---|"
             )
             failed = False
-            for name, _, api_path, baseline_path in pairs:
-                # Each round measures the two back to back: the ratio of a round is the
-                # least disturbed by other load on the machine.
-                ratios = [
-                    api["rps"] / baseline["rps"]
-                    for api, baseline in zip(results[api_path], results[baseline_path], strict=True)
-                ]
-                for path, served_by in ((api_path, "API"), (baseline_path, "baseline")):
+            for name, _, servers in endpoints:
+                baseline_runs = results[servers[1][1]]
+                for served_by, path in servers:
                     runs = results[path]
+                    # Each round measures them back to back: the ratio of a round is the
+                    # least disturbed by other load on the machine.
+                    ratios = [
+                        run["rps"] / baseline["rps"]
+                        for run, baseline in zip(runs, baseline_runs, strict=True)
+                    ]
                     errors = sum(run["errors"] for run in runs)
                     failed |= bool(errors)
-                    ratio = f"{statistics.median(ratios):.2f}x" if path == api_path else ""
+                    ratio = "" if served_by == "baseline" else f"{statistics.median(ratios):.2f}x"
                     print(
                         f"| {name} | {served_by} | "
                         f"{statistics.median(run['rps'] for run in runs):.1f} | "

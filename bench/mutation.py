@@ -71,6 +71,7 @@ EXTRA_TESTS: dict[str, list[str]] = {
     "common/admin.py": ["apps/orders/tests/test_admin.py", "apps/users/tests/test_admin.py"],
     "common/docs.py": ["common/tests/test_docs.py"],
     "common/exceptions.py": ["common/tests/test_error_pages.py"],
+    "common/lists.py": ["apps/orders/tests/test_lists.py", "apps/orders/tests/test_views.py"],
     "common/middleware.py": [
         "common/tests/test_network.py",
         "common/tests/test_error_pages.py",

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 
 from common.models import BaseModel, SoftDeleteModel
 
@@ -145,7 +146,11 @@ class OrderItem(BaseModel):
         """Show the quantity and the product id; no related rows are fetched."""
         return f"{self.quantity} x {self.product_id}"
 
-    @property
+    @cached_property
     def line_total(self) -> Decimal:
-        """Return what this line costs: quantity times the unit price."""
+        """Return what this line costs: quantity times the unit price.
+
+        Cached, so the selectors' annotation of the same name takes its place on the lines
+        they read; a line's quantity and price never change once it is saved.
+        """
         return self.unit_price * self.quantity

@@ -5,15 +5,15 @@ joins and prefetches every caller needs are decided here, once. Lookups that ser
 as plain values (products by id, whether a SKU is taken) live here too.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from django.db.models import (
     Count,
-    EmailField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from apps.orders.models import Order, OrderItem, Product
+from apps.orders.models import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, Order, OrderItem, Product
 from apps.users.models import User
 
 
@@ -45,66 +45,31 @@ def _item_count() -> Coalesce:
     return Coalesce(Subquery(per_order, output_field=IntegerField()), Value(0))
 
 
+def _line_total() -> ExpressionWrapper:
+    """Compute a line's total in SQL, so a list read from values has it as a column.
+
+    It takes the place of ``OrderItem.line_total`` on the instances the selectors give.
+    """
+    money = DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    return ExpressionWrapper(F("unit_price") * F("quantity"), output_field=money)
+
+
 def order_list(*, user: User) -> QuerySet[Order]:
     """Return the user's orders with everything the API shows, in three queries per page.
 
     One query for the orders (with their owner joined in and ``item_count`` annotated),
     one for the items of those orders with their products; plus the pagination COUNT.
+    The list endpoint reads the same queryset as values (``common.lists``): the columns
+    ``OrderSerializer`` shows, the annotations, and the lines from the ``Prefetch``
+    queryset, in as many queries.
     """
-    items = Prefetch("items", queryset=OrderItem.objects.select_related("product"))
+    lines = OrderItem.objects.select_related("product").annotate(line_total=_line_total())
     return (
         Order.objects.filter(user=user)
         .select_related("user")
-        .prefetch_related(items)
+        .prefetch_related(Prefetch("items", queryset=lines))
         .annotate(item_count=_item_count())
     )
-
-
-# What the order list shows, read with ``.values()``: no model instances, no prefetch
-# querysets, and no column the page does not show is fetched or converted.
-ORDER_LIST_COLUMNS = (
-    "id",
-    "status",
-    "total_amount",
-    "notes",
-    "cancellation_reason",
-    "created_at",
-    "updated_at",
-)
-ORDER_LINE_COLUMNS = (
-    "order_id",
-    "id",
-    "product_id",
-    "product__name",
-    "product__sku",
-    "quantity",
-    "unit_price",
-)
-
-
-def order_list_values(*, user: User) -> QuerySet[Order, dict[str, Any]]:
-    """Return the user's orders as lazy rows of plain values, for the list endpoint.
-
-    The view filters, orders and paginates it like any queryset; ``order_lines`` then
-    reads the lines of the page. Two queries per page (plus the pagination COUNT, which
-    leaves the owner's join out), whatever the page size.
-    """
-    # Every order is the user's: their e-mail needs no join (which the COUNT would keep).
-    owner = Value(user.email, output_field=EmailField())
-    return Order.objects.filter(user=user).values(*ORDER_LIST_COLUMNS, user_email=owner)
-
-
-def order_lines(*, order_ids: Iterable[UUID]) -> dict[UUID, list[dict[str, Any]]]:
-    """Return the lines of the given orders with their products, grouped by order.
-
-    One query; each order's lines come in the order they were added, as the prefetch of
-    ``order_list`` gives them.
-    """
-    lines: dict[UUID, list[dict[str, Any]]] = defaultdict(list)
-    rows = OrderItem.objects.filter(order_id__in=list(order_ids)).values(*ORDER_LINE_COLUMNS)
-    for line in rows:
-        lines[line["order_id"]].append(line)
-    return lines
 
 
 def order_get(*, user: User, order_id: UUID) -> Order | None:

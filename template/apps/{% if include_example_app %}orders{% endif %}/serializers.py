@@ -5,9 +5,7 @@ data, the input accepts only what a client may choose. Input serializers only ch
 shape and limits; rules that need the database belong to the services.
 """
 
-from collections.abc import Iterable, Mapping
 from typing import Any
-from uuid import UUID
 
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
@@ -108,8 +106,8 @@ class OrderSerializer(serializers.ModelSerializer):
     """An order as its owner sees it, lines included.
 
     ``item_count`` comes from the selector's annotation: reading it costs no query,
-    unlike a ``SerializerMethodField`` that would count per order. The order list does
-    not use this serializer but ``order_list_data``, which gives the same representation.
+    unlike a ``SerializerMethodField`` that would count per order. The list endpoint
+    reads these fields as values (``common.lists``): a field added here is listed too.
     """
 
     user_email = serializers.EmailField(source="user.email", read_only=True)
@@ -133,59 +131,6 @@ class OrderSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-
-STATUS_LABELS = dict(Order.Status.choices)
-# DRF's own conversion, so a timestamp reads the same in the list and everywhere else.
-_timestamp = serializers.DateTimeField().to_representation
-
-
-def order_list_data(
-    orders: Iterable[dict[str, Any]],
-    lines: Mapping[UUID, list[dict[str, Any]]],
-) -> list[dict[str, Any]]:
-    """Return ``OrderSerializer``'s representation of many orders, built from plain values.
-
-    The order list's read path: ``orders`` are rows of ``selectors.order_list_values``,
-    ``lines`` what ``selectors.order_lines`` gives for them. A serializer would build a
-    model instance per order, line and product, parse every timestamp column and run
-    each field's machinery per row; this reads only the shown columns and converts them
-    as the serializer's fields would. The result is exactly ``OrderSerializer(order).data``
-    for each order: the tests compare the two, and the list page with the OpenAPI schema.
-    """
-    return [_order_data(order, lines.get(order["id"], [])) for order in orders]
-
-
-def _order_data(order: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return one order of ``order_list_data``."""
-    return {
-        "id": str(order["id"]),
-        "user_email": order["user_email"],
-        "status": order["status"],
-        # As ``get_status_display`` does: an unknown value shows as itself.
-        "status_display": STATUS_LABELS.get(order["status"], order["status"]),
-        "total_amount": str(order["total_amount"]),
-        "notes": order["notes"],
-        "cancellation_reason": order["cancellation_reason"],
-        "item_count": len(lines),
-        "items": [
-            {
-                "id": str(line["id"]),
-                "product": {
-                    "id": str(line["product_id"]),
-                    "name": line["product__name"],
-                    "sku": line["product__sku"],
-                },
-                "quantity": line["quantity"],
-                # Money columns hold exactly two decimal places, as the fields show them.
-                "unit_price": str(line["unit_price"]),
-                "line_total": str(line["unit_price"] * line["quantity"]),
-            }
-            for line in lines
-        ],
-        "created_at": _timestamp(order["created_at"]),
-        "updated_at": _timestamp(order["updated_at"]),
-    }
 
 
 class OrderItemInputSerializer(serializers.Serializer):
