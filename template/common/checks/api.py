@@ -336,41 +336,45 @@ def check_endpoints(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
     messages: list[checks.CheckMessage] = []
     found = routes()
     for route in found:
-        place = str(route)
-        if not declares(route.view, "permission_classes"):
-            problem = f"{route.view.__qualname__} has no permission_classes of its own"
-            messages += PERMISSIONS(place, problem)
-        missing, unrated = throttle_problems(route)
-        for problem in missing:
-            messages += THROTTLED(place, problem)
-        for problem in unrated:
-            messages += THROTTLE_RATE(place, problem)
-        if not VERSION_PREFIX.match(route.path):
-            messages += VERSIONED(place, f"{route.path} has no /api/v<N>/ prefix")
-        if not URL_NAME_SHAPE.match(route.name):
-            messages += URL_NAME(place, f"the URL name {route.name!r}")
-        if route.is_list:
-            messages += list_messages(route)
+        broken = route_problems(route) + (list_problems(route) if route.is_list else [])
+        # Naming the route reads its source: only for a route that breaks a rule.
+        place = str(route) if broken else ""
+        for rule, problem in broken:
+            messages += rule(place, problem)
     for route, action, serializer in shared_serializers(found):
         problem = f"{route.view.__qualname__} reads and {action}s with {dotted(serializer)}"
         messages += READ_WRITE(str(route), problem)
     return messages
 
 
-def list_messages(route: Route) -> list[checks.CheckMessage]:
-    """Check a list endpoint: its pages, its ordering and filters, and their indexes."""
-    messages: list[checks.CheckMessage] = []
-    place = str(route)
+def route_problems(route: Route) -> list[tuple[Rule, str]]:
+    """Return the rules an endpoint breaks: permissions, throttles, version, name."""
+    problems: list[tuple[Rule, str]] = []
+    if not declares(route.view, "permission_classes"):
+        problems.append(
+            (PERMISSIONS, f"{route.view.__qualname__} has no permission_classes of its own")
+        )
+    missing, unrated = throttle_problems(route)
+    problems += [(THROTTLED, problem) for problem in missing]
+    problems += [(THROTTLE_RATE, problem) for problem in unrated]
+    if not VERSION_PREFIX.match(route.path):
+        problems.append((VERSIONED, f"{route.path} has no /api/v<N>/ prefix"))
+    if not URL_NAME_SHAPE.match(route.name):
+        problems.append((URL_NAME, f"the URL name {route.name!r}"))
+    return problems
+
+
+def list_problems(route: Route) -> list[tuple[Rule, str]]:
+    """Return the rules a list endpoint breaks: its pages, ordering, filters and indexes."""
+    problems: list[tuple[Rule, str]] = []
     if problem := pagination_problem(route):
-        messages += PAGINATED(place, problem)
+        problems.append((PAGINATED, problem))
     ordering, filters = filter_problems(route)
     if ordering:
-        messages += ORDERING_FIELDS(place, ordering)
+        problems.append((ORDERING_FIELDS, ordering))
     if filters:
-        messages += FILTERSET(place, filters)
-    for problem in unindexed(route):
-        messages += INDEXED(place, problem)
-    return messages
+        problems.append((FILTERSET, filters))
+    return problems + [(INDEXED, problem) for problem in unindexed(route)]
 
 
 @checks.register(checks.Tags.urls)
