@@ -300,12 +300,20 @@ def serializer_classes() -> list[type[serializers.BaseSerializer]]:
 
 
 def model_serializers() -> list[type[serializers.ModelSerializer]]:
-    """Return every ModelSerializer of the project loaded so far, its serializers.py first."""
+    """Return every ModelSerializer the project ships, wherever it is declared.
+
+    The ``serializers.py`` modules are imported first, so none is missed for not being
+    imported yet; those of the tests are not shipped, and left out.
+    """
     serializer_classes()
     found, pending = [], [serializers.ModelSerializer]
     while pending:
         subclasses = pending.pop().__subclasses__()
-        found += [cls for cls in subclasses if is_project_code(cls)]
+        found += [
+            cls
+            for cls in subclasses
+            if is_project_code(cls) and "tests" not in cls.__module__.split(".")
+        ]
         pending += subclasses
     return sorted(set(found), key=dotted)
 
