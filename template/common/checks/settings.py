@@ -8,11 +8,12 @@ dict that lacks a key), so a ``# conventions: allow`` marker there exempts it.
 
 import ast
 import importlib.util
+import os
 import re
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.conf import ENVIRONMENT_VARIABLE, settings
 from django.core import checks
 
 from common.checks.base import Rule, at, parse
@@ -131,10 +132,12 @@ def settings_lines(module: str, name: str, key: str | None) -> list[str]:
 def setting(name: str, key: str | None = None) -> str:
     """Name a setting by the file:line that set it last, then by name."""
     label = f'{name}["{key}"]' if key else name
-    lines = settings_lines(settings.SETTINGS_MODULE, name, key)
-    if not lines and key is not None:
+    # Settings overridden (override_settings) forget their module; the environment names it.
+    module = settings.SETTINGS_MODULE or os.environ.get(ENVIRONMENT_VARIABLE, "")
+    lines = settings_lines(module, name, key) if module else []
+    if not lines and module and key is not None:
         # The key is missing: name the dict that lacks it.
-        lines = settings_lines(settings.SETTINGS_MODULE, name, None)
+        lines = settings_lines(module, name, None)
     return f"{lines[-1]} {label}" if lines else label
 
 

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django_filters.rest_framework import DjangoFilterBackend
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django import Settings
 from rest_framework import generics, mixins, serializers
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import LimitOffsetPagination
@@ -208,7 +208,7 @@ MISSING = object()
 
 
 @pytest.fixture
-def production_api(settings: SettingsWrapper) -> SettingsWrapper:
+def production_api(settings: Settings) -> Settings:
     """Give the API the settings production has: JSON only, one proxy."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -237,7 +237,7 @@ API_SETTINGS = [
 
 @pytest.mark.parametrize(("key", "value", "broken"), API_SETTINGS)
 def test_an_api_default_that_breaks_a_rule_is_named(
-    production_api: SettingsWrapper, key: str, value: Any, broken: set[str]
+    production_api: Settings, key: str, value: Any, broken: set[str]
 ) -> None:
     changed = {**production_api.REST_FRAMEWORK, key: value}
     if value is MISSING:
@@ -275,7 +275,7 @@ def test_a_setting_is_named_by_the_line_that_sets_it() -> None:
     ],
 )
 def test_cors_and_removed_settings_are_named(
-    settings: SettingsWrapper, name: str, value: Any, broken: set[str]
+    settings: Settings, name: str, value: Any, broken: set[str]
 ) -> None:
     setattr(settings, name, value)
 
