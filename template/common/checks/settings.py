@@ -168,7 +168,8 @@ def check_api_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.Ch
         place = setting("REST_FRAMEWORK", "DEFAULT_PAGINATION_CLASS")
         messages += PAGINATION(place, "no DEFAULT_PAGINATION_CLASS")
     if not api_setting("EXCEPTION_HANDLER"):
-        messages += EXCEPTION_HANDLER(setting("REST_FRAMEWORK", "EXCEPTION_HANDLER"), "none")
+        place = setting("REST_FRAMEWORK", "EXCEPTION_HANDLER")
+        messages += EXCEPTION_HANDLER(place, "no EXCEPTION_HANDLER")
     renderers = api_setting("DEFAULT_RENDERER_CLASSES") or []
     if not renderers or any("Browsable" in str(r) for r in renderers):
         problem = f"the browsable API is on (DEFAULT_RENDERER_CLASSES is {renderers!r})"
