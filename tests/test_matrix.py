@@ -86,9 +86,11 @@ def deploy_env(project: Path, answers: dict[str, Any]) -> dict[str, str]:
         options["AWS_STORAGE_BUCKET_NAME"] = "media-bucket"
     if answers["use_sentry"]:
         options["SENTRY_DSN"] = "https://public@sentry.example.com/1"
-    # The deployment check must see the real HTTPS settings, redirect included.
+    # The deployment check must see the real HTTPS settings, redirect included, and the
+    # database a deployment has (conventions.E057); the check connects to none.
     return production_env(
         project / "production-check.sqlite3",
+        DATABASE_URL="postgres://user:password@localhost:5432/check",
         DJANGO_ALLOWED_HOSTS="api.example.com",
         DJANGO_SECURE_SSL_REDIRECT="true",
         **options,

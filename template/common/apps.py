@@ -11,8 +11,10 @@ class CommonConfig(AppConfig):
     def ready(self) -> None:
         """Register the schema extensions and the convention checks; title the admin site."""
         import common.checks.admin  # noqa: PLC0415
+        import common.checks.api  # noqa: PLC0415
         import common.checks.code  # noqa: PLC0415
         import common.checks.models  # noqa: PLC0415
+        import common.checks.settings  # noqa: PLC0415
         import common.schema  # noqa: F401, PLC0415
 
         admin.site.site_header = admin.site.site_title = settings.PROJECT_NAME

@@ -42,9 +42,11 @@ class DocsViewMixin:
         return response
 
 
-class SchemaView(DocsViewMixin, SpectacularAPIView):
+# One schema and one docs page describe every API version, from one fixed URL.
+class SchemaView(DocsViewMixin, SpectacularAPIView):  # conventions: allow E016 -- all versions
     """Serve the OpenAPI schema."""
 
 
-class SwaggerView(DocsViewMixin, SpectacularSwaggerView):
+# One schema and one docs page describe every API version, from one fixed URL.
+class SwaggerView(DocsViewMixin, SpectacularSwaggerView):  # conventions: allow E016 -- all versions
     """Serve Swagger UI, its assets from the project's own static files."""
