@@ -248,6 +248,7 @@ def reported(project: Path, rule: str) -> tuple[set[str], str]:
     if DEPLOY_RULES.match(rule):
         env = production_env(
             project / "deploy.sqlite3",
+            DATABASE_URL="postgres://user:password@localhost:5432/check",
             DJANGO_ALLOWED_HOSTS="api.example.com",
             DJANGO_SECURE_SSL_REDIRECT="true",
         )
@@ -294,6 +295,8 @@ class Violation:
     expect: tuple[str, ...]
     # The file and a text on the offending line, when the message names a file:line.
     line_of: tuple[str, str] | None = None
+    # Other rules the same offence breaks, reported with it.
+    also: tuple[str, ...] = ()
 
 
 def model(code: str) -> Callable[[Path], None]:
@@ -368,6 +371,21 @@ def n_plus_one_under_fixed_pages(project: Path) -> None:
     replace(project, f"{NOTES}/selectors.py", '.prefetch_related("tags")', "")
 
 
+# The rules that read code or measure behaviour, and so must also be shown to catch a shape
+# their violation below does not spell out (through a variable, a helper, a related manager,
+# another pagination class).
+INDIRECT_RULES = {
+    "test_list_query_count_is_constant",
+    "E013",
+    "E030",
+    "E032",
+    "E033",
+    "E034",
+    "E035",
+    "E036",
+    "ruff:S105",
+    "ruff:S608",
+}
 # The indirect shapes: what each rule must also catch beyond the shape it looks for.
 INDIRECT_VIOLATIONS = {
     "n-plus-one-under-limit-offset": Violation(
@@ -381,7 +399,7 @@ INDIRECT_VIOLATIONS = {
         ("apps.notes.views.NoteViewSet (/api/v1/notes/)", "queries for a page of 1", "N+1"),
     ),
     "limit-offset-without-max-limit": Violation(
-        "test_list_endpoints_are_paginated",
+        "E013",
         lambda project: paginate_by_limit(project, capped=False),
         ("apps.notes.views.NotePagination lets clients ask for any page size", "?limit="),
     ),
@@ -466,7 +484,7 @@ INDIRECT_VIOLATIONS = {
             f"{NOTES}/selectors.py",
             "\n\ndef note_titled(*, title: str) -> list[Note]:\n"
             '    sql = "SELECT * FROM notes_note"\n'
-            "    sql += \" WHERE title = '\" + title + \"'\"\n"
+            '    sql += " WHERE title = \'" + title + "\'"\n'
             "    return list(Note.objects.raw(sql))\n",
         ),
         ("the SQL is built from values: Note.objects.raw(sql)", "conventions.md#e038"),
@@ -560,11 +578,11 @@ VIOLATIONS = {
         (f"{NOTES}/models.py", "note = models.ForeignKey("),
     ),
     "ordering-by-unindexed-field": Violation(
-        "test_filtered_and_ordered_fields_are_indexed",
+        "E021",
         lambda project: replace(
             project, f"{NOTES}/views.py", '["created_at", "title"]', '["created_at", "budget"]'
         ),
-        ("/api/v1/notes/", "budget (Note.budget) not indexed", "filtered or ordered by"),
+        ("apps.notes.views.NoteViewSet (/api/v1/notes/)", "budget (Note.budget) is not indexed"),
     ),
     "auto-named-migration": Violation(
         "E006",
@@ -577,80 +595,149 @@ VIOLATIONS = {
         (f"{NOTES}/migrations/0002_auto_20260101_1200.py:1", "automatic name"),
     ),
     "view-without-permissions": Violation(
-        "test_views_set_permissions_explicitly",
+        "E010",
         lambda project: replace(
             project, f"{NOTES}/views.py", "    permission_classes = [IsAuthenticated]\n", ""
         ),
-        ("apps.notes.views.NoteViewSet", "no permission_classes", "Permissions are explicit"),
+        ("apps.notes.views.NoteViewSet", "has no permission_classes of its own"),
         (f"{NOTES}/views.py", "@extend_schema_view("),
     ),
     "view-without-throttle": Violation(
-        "test_endpoints_are_throttled",
+        "E011",
         lambda project: replace(
             project,
             f"{NOTES}/views.py",
             "    filterset_class = NoteFilter\n",
             "    filterset_class = NoteFilter\n    throttle_classes = ()\n",
         ),
-        ("apps.notes.views.NoteViewSet): no throttle", "Throttling configured"),
+        ("apps.notes.views.NoteViewSet (/api/v1/notes/)", "NoteViewSet has no throttle"),
     ),
     "list-without-pagination": Violation(
-        "test_list_endpoints_are_paginated",
+        "E013",
         lambda project: replace(
             project,
             f"{NOTES}/views.py",
             "    filterset_class = NoteFilter\n",
             "    filterset_class = NoteFilter\n    pagination_class = None\n",
         ),
-        ("/api/v1/notes/", "NoteViewSet): no pagination_class", "Pagination on all list"),
+        ("apps.notes.views.NoteViewSet (/api/v1/notes/)", "has no pagination_class"),
     ),
     "ordering-all-fields": Violation(
-        "test_list_endpoints_whitelist_filters_and_ordering",
+        "E014",
         lambda project: replace(
             project, f"{NOTES}/views.py", '["created_at", "title"]', '"__all__"'
         ),
-        ("NoteViewSet): ordering_fields is not a list", "`ordering_fields` declared"),
+        ("ordering_fields is '__all__'", "conventions.md#e014"),
     ),
     "unversioned-url": Violation(
-        "test_endpoints_are_versioned",
+        "E016",
         lambda project: replace(
             project,
             "config/urls.py",
             'path("api/health/", ',
             'path("api/", include("apps.notes.urls")),\n    path("api/health/", ',
         ),
-        ("/api/notes/ (apps/notes/views.py", "under a version prefix (`/api/v1/`)"),
+        ("/api/notes/ has no /api/v<N>/ prefix", "conventions.md#e016"),
     ),
     "inconsistent-url-name": Violation(
-        "test_url_names_are_consistent",
+        "E017",
         lambda project: replace(project, f"{NOTES}/urls.py", 'basename="note"', 'basename="Note"'),
-        ("name 'Note-list'", "URL names are consistent"),
+        ("the URL name 'Note-list'", "conventions.md#e017"),
     ),
     "one-serializer-for-read-and-write": Violation(
-        "test_views_read_and_write_with_separate_serializers",
+        "E018",
         lambda project: replace(
             project, f"{NOTES}/views.py", '{"create": NoteCreateSerializer}', "{}"
         ),
-        (
-            "create reads and writes with apps.notes.serializers.NoteSerializer",
-            "Separate serializers for read vs. write",
-        ),
+        ("NoteViewSet reads and creates with apps.notes.serializers.NoteSerializer",),
     ),
     "readable-password": Violation(
-        "test_sensitive_fields_are_write_only",
+        "E019",
         lambda project: append(
             project,
             f"{NOTES}/serializers.py",
             "\n\nclass ShareSerializer(serializers.Serializer):\n"
             "    password = serializers.CharField()\n",
         ),
-        ("apps.notes.serializers.ShareSerializer: field 'password' is readable", "write_only"),
+        ("apps.notes.serializers.ShareSerializer", "the field 'password' is readable"),
         (f"{NOTES}/serializers.py", "class ShareSerializer("),
+    ),
+    "scope-without-a-rate": Violation(
+        "E012",
+        lambda project: replace(
+            project,
+            f"{NOTES}/views.py",
+            "    filterset_class = NoteFilter\n",
+            '    filterset_class = NoteFilter\n    throttle_scope = "notes"\n',
+        ),
+        ("throttle_scope 'notes' has no rate", "conventions.md#e012"),
+    ),
+    "inline-filters": Violation(
+        "E015",
+        lambda project: replace(
+            project,
+            f"{NOTES}/views.py",
+            "    filterset_class = NoteFilter\n",
+            '    filterset_fields = ["kind"]\n',
+        ),
+        ("no filterset_class (filters declared inline, or none)", "conventions.md#e015"),
+    ),
+    "production-without-throttles": Violation(
+        "E051",
+        lambda project: append(
+            project,
+            "config/settings/production.py",
+            'REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = []\n',
+        ),
+        ("conventions.md#e051",),
+        also=("E011",),
+    ),
+    "production-trusts-every-proxy": Violation(
+        "E052",
+        lambda project: append(
+            project, "config/settings/production.py", 'REST_FRAMEWORK["NUM_PROXIES"] = None\n'
+        ),
+        ("NUM_PROXIES", "conventions.md#e052"),
+    ),
+    "production-without-pagination": Violation(
+        "E053",
+        lambda project: append(
+            project,
+            "config/settings/production.py",
+            'REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"] = None\n',
+        ),
+        ("conventions.md#e053",),
+        also=("E013",),
+    ),
+    "production-without-error-handler": Violation(
+        "E054",
+        lambda project: append(
+            project, "config/settings/production.py", 'del REST_FRAMEWORK["EXCEPTION_HANDLER"]\n'
+        ),
+        ("EXCEPTION_HANDLER", "conventions.md#e054"),
+    ),
+    "production-browsable-api": Violation(
+        "E055",
+        lambda project: append(
+            project,
+            "config/settings/production.py",
+            'REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")\n',
+        ),
+        ("BrowsableAPIRenderer", "conventions.md#e055"),
+    ),
+    "production-on-sqlite": Violation(
+        "E057",
+        lambda project: append(
+            project,
+            "config/settings/production.py",
+            'DATABASES["default"]["ENGINE"] = "django.db.backends.sqlite3"\n',
+        ),
+        ("django.db.backends.sqlite3", "conventions.md#e057"),
     ),
     "undocumented-operation": Violation(
         "test_operations_are_documented",
         lambda project: replace(project, f"{NOTES}/views.py", 'summary="Write a note", ', ""),
-        ("POST /api/v1/notes/: no summary", "documented with `@extend_schema`"),
+        ("POST /api/v1/notes/: no summary",),
     ),
     "n-plus-one-list": Violation(
         "test_list_query_count_is_constant",
@@ -673,37 +760,40 @@ VIOLATIONS = {
         (f"{NOTES}/admin.py", "@admin.register(Note)"),
     ),
     "production-allows-anyone": Violation(
-        "test_api_defaults_are_secure",
+        "E050",
         lambda project: append(
             project,
             "config/settings/production.py",
             'REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] = '
             '["rest_framework.permissions.AllowAny"]\n',
         ),
-        ("production: DEFAULT_PERMISSION_CLASSES", "Default permission class is `IsAuthenticated`"),
+        (
+            "DEFAULT_PERMISSION_CLASSES is ['rest_framework.permissions.AllowAny']",
+            "conventions.md#e050",
+        ),
     ),
     "cors-allows-all": Violation(
-        "test_cors_allows_only_listed_origins",
+        "E056",
         lambda project: append(
             project, "config/settings/production.py", "CORS_ALLOW_ALL_ORIGINS = True\n"
         ),
-        ("production: CORS_ALLOW_ALL_ORIGINS is on", "only allow known origins"),
+        ("CORS_ALLOW_ALL_ORIGINS is on", "conventions.md#e056"),
     ),
     "production-local-memory-cache": Violation(
-        "test_production_uses_postgresql_and_redis",
+        "E058",
         lambda project: append(
             project,
             "config/settings/production.py",
             'CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}\n',
         ),
-        ("production: cache backend django.core.cache.backends.locmem", "Redis configured"),
+        ("the cache backend is django.core.cache.backends.locmem.LocMemCache",),
     ),
     "removed-setting": Violation(
-        "test_no_removed_settings",
+        "E059",
         lambda project: append(
             project, "config/settings/production.py", "SECURE_BROWSER_XSS_FILTER = True\n"
         ),
-        ("production: SECURE_BROWSER_XSS_FILTER", "No settings Django removed"),
+        ("SECURE_BROWSER_XSS_FILTER is set", "conventions.md#e059"),
     ),
     "positional-service": Violation(
         "E031",
@@ -773,14 +863,14 @@ VIOLATIONS = {
         (f"{NOTES}/selectors.py", "Note.objects.raw(f"),
     ),
     "serializer-all-fields": Violation(
-        "test_serializers_list_their_fields",
+        "E020",
         lambda project: append(
             project,
             f"{NOTES}/serializers.py",
             "\n\nclass NoteExportSerializer(serializers.ModelSerializer):\n"
             "    class Meta:\n        model = Note\n        fields = '__all__'\n",
         ),
-        ('never `fields = "__all__"`',),
+        ('NoteExportSerializer has "__all__"', "conventions.md#e020"),
         (f"{NOTES}/serializers.py", "fields = '__all__'"),
     ),
     "hardcoded-secret": Violation(
@@ -799,7 +889,6 @@ VIOLATIONS = {
         ("defines a function extra_patterns", "conventions.md#e037"),
         (f"{NOTES}/urls.py", "def extra_patterns("),
     ),
-
 }
 
 
@@ -814,7 +903,9 @@ def test_every_rule_has_a_violation(baseline: Path) -> None:
     ids = {
         rule_id
         for path in (baseline / "common/checks").glob("*.py")
-        for rule_id in re.findall(r'^\w+ = Rule\(\n\s+"([EW]\d{3})"', path.read_text(), re.MULTILINE)
+        for rule_id in re.findall(
+            r'^\w+ = Rule\(\n\s+"([EW]\d{3})"', path.read_text(), re.MULTILINE
+        )
     }
     covered = {violation.rule for violation in VIOLATIONS.values()}
     assert ids, "no rule found in common/checks"
@@ -823,9 +914,8 @@ def test_every_rule_has_a_violation(baseline: Path) -> None:
 
 def test_every_rule_has_an_indirect_violation() -> None:
     """Each rule that reads code or behaviour is also proven on a shape it does not name."""
-    direct = {violation.rule for violation in VIOLATIONS.values()}
     indirect = {violation.rule for violation in INDIRECT_VIOLATIONS.values()}
-    assert INDIRECT_RULES <= indirect <= direct | indirect
+    assert indirect >= INDIRECT_RULES, sorted(INDIRECT_RULES - indirect)
 
 
 @pytest.mark.parametrize("name", list(VIOLATIONS) + list(INDIRECT_VIOLATIONS))
@@ -843,7 +933,7 @@ def test_rule_is_reported_on_its_violation(baseline: Path, tmp_path: Path, name:
     if violation.rule.startswith("ruff:"):
         assert violation.rule in found, output[-6000:]
     else:
-        assert found == {violation.rule.removeprefix("conventions.")}, output[-6000:]
+        assert found == {violation.rule, *violation.also}, output[-6000:]
     for text in violation.expect:
         assert text in output, f"{text!r} not in the output:\n{output[-6000:]}"
     if violation.line_of is not None:
