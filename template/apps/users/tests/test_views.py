@@ -192,7 +192,6 @@ class TestMe:
         assert "phone_number" in response.data["error"]["details"]
 
 
-
 class TestAvatar:
     def test_upload_stores_the_image(self, auth_client: APIClient, user: User) -> None:
         response = auth_client.put(AVATAR_URL, {"avatar": image_upload()}, format="multipart")
@@ -246,7 +245,6 @@ class TestAvatar:
         user.refresh_from_db()
         assert not user.avatar
         assert not default_storage.exists(old_name)
-
 
 
 class TestRegisterRace:

@@ -202,7 +202,6 @@ class TestOrderCancel:
         assert order.status == status
 
 
-
 # The order lifecycle, written out here rather than read from ``STATUS_TRANSITIONS``: a
 # transition added to or dropped from the services' table must fail these tests.
 LIFECYCLE = {
