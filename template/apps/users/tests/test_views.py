@@ -207,7 +207,9 @@ class TestAvatar:
         "upload",
         [
             pytest.param(lambda: image_upload(size=(1024, 1024), noise=True), id="too-large"),
-            pytest.param(lambda: image_upload("avatar.gif", image_format="GIF"), id="gif"),
+            pytest.param(
+                lambda: image_upload("avatar.png", image_format="GIF"), id="gif-named-png"
+            ),
             pytest.param(
                 lambda: SimpleUploadedFile("notes.txt", b"just text", content_type="text/plain"),
                 id="not-an-image",
