@@ -115,49 +115,43 @@ class TestPrivateDocs:
         assert api_client.get(url).status_code == status.HTTP_200_OK
 
 
-class TestSwaggerAssets:
-    def test_the_page_loads_nothing_from_another_host(self, api_client: APIClient) -> None:
-        html = api_client.get(DOCS_URL).content.decode()
+def test_the_swagger_page_loads_only_the_projects_static_files(api_client: APIClient) -> None:
+    html = api_client.get(DOCS_URL).content.decode()
 
-        urls = loaded_urls(html)
+    urls = loaded_urls(html)
 
-        assert "cdn.jsdelivr.net" not in html
-        assert len(urls) >= 3, html
-        for url in urls:
-            parts = urlsplit(url)
-            assert (parts.scheme, parts.netloc) == ("", ""), url
-            assert parts.path.startswith(f"{settings.STATIC_URL}drf_spectacular_sidecar/"), url
-
-    def test_every_asset_is_a_static_file_of_the_project(self, api_client: APIClient) -> None:
-        html = api_client.get(DOCS_URL).content.decode()
-
-        for url in loaded_urls(html):
-            found = finders.find(urlsplit(url).path.removeprefix(settings.STATIC_URL))
-            assert found, url
-            assert Path(found).stat().st_size > 0, url
+    assert "cdn.jsdelivr.net" not in html
+    assert len(urls) >= 3, html
+    for url in urls:
+        parts = urlsplit(url)
+        assert (parts.scheme, parts.netloc) == ("", ""), url
+        assert parts.path.startswith(f"{settings.STATIC_URL}drf_spectacular_sidecar/"), url
+        found = finders.find(parts.path.removeprefix(settings.STATIC_URL))
+        assert found, url
+        assert Path(found).stat().st_size > 0, url
 
 
-class TestProductionSettings:
-    @pytest.mark.usefixtures("production_env")
-    def test_docs_are_public_and_throttled_generously_by_default(
-        self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.delenv("DJANGO_API_DOCS_PUBLIC", raising=False)
-        monkeypatch.delenv("DJANGO_THROTTLE_DOCS", raising=False)
+@pytest.mark.usefixtures("production_env")
+@pytest.mark.parametrize(
+    ("public", "rate", "expected"),
+    [(None, None, (True, "60/minute")), ("false", "1000/hour", (False, "1000/hour"))],
+    ids=["defaults", "from-the-environment"],
+)
+def test_production_docs_settings(
+    load_settings: SettingsLoader,
+    monkeypatch: pytest.MonkeyPatch,
+    public: str | None,
+    rate: str | None,
+    expected: tuple[bool, str],
+) -> None:
+    for name, value in [("DJANGO_API_DOCS_PUBLIC", public), ("DJANGO_THROTTLE_DOCS", rate)]:
+        monkeypatch.delenv(name, raising=False)
+        if value is not None:
+            monkeypatch.setenv(name, value)
 
-        production = load_settings("production")
+    production = load_settings("production")
 
-        assert production.API_DOCS_PUBLIC is True
-        assert production.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["docs"] == "60/minute"
-
-    @pytest.mark.usefixtures("production_env")
-    def test_the_environment_decides(
-        self, load_settings: SettingsLoader, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.setenv("DJANGO_API_DOCS_PUBLIC", "false")
-        monkeypatch.setenv("DJANGO_THROTTLE_DOCS", "1000/hour")
-
-        production = load_settings("production")
-
-        assert production.API_DOCS_PUBLIC is False
-        assert production.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["docs"] == "1000/hour"
+    assert (
+        production.API_DOCS_PUBLIC,
+        production.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["docs"],
+    ) == expected

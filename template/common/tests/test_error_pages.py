@@ -48,16 +48,18 @@ def debug(request: pytest.FixtureRequest, settings: Settings) -> bool:
 
 
 @pytest.mark.usefixtures("debug")
-@pytest.mark.parametrize("method", METHODS)
-def test_an_unknown_api_url_answers_the_envelope(client: Client, method: str) -> None:
-    response = getattr(client, method)("/api/v1/no-such-endpoint/")
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        *((method, "/api/v1/no-such-endpoint/") for method in METHODS),
+        # Outside the versioned API, without a trailing slash.
+        ("get", "/api/no-such-thing"),
+    ],
+)
+def test_an_unknown_api_url_answers_the_envelope(client: Client, method: str, url: str) -> None:
+    response = getattr(client, method)(url)
 
     assert_error(response, status.HTTP_404_NOT_FOUND, "not_found")
-
-
-@pytest.mark.usefixtures("debug")
-def test_an_unknown_url_outside_the_versioned_api_answers_the_envelope(client: Client) -> None:
-    assert_error(client.get("/api/no-such-thing"), status.HTTP_404_NOT_FOUND, "not_found")
 
 
 @pytest.mark.usefixtures("debug")

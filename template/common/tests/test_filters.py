@@ -24,6 +24,7 @@ from common.filters import (
 
 EARLIEST = datetime.min.replace(tzinfo=UTC)
 LATEST = datetime.max.replace(tzinfo=UTC)
+FAR_EAST = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=20)))
 # When the user in the database tests joined.
 JOINED = datetime(2024, 1, 1, 12, tzinfo=UTC)
 
@@ -48,21 +49,14 @@ JOINED = datetime(2024, 1, 1, 12, tzinfo=UTC)
         ("9999-12-31T23:59:59-05:00", LATEST),
         ("9999-12-31T23:59:59.9-00:01", LATEST),
         ("9999-12-31T18:59:59.999999-05:00", LATEST),
+        # A datetime object is converted too.
+        (FAR_EAST, FAR_EAST),
     ],
 )
-def test_reads_every_offset_in_utc(value: str, expected: datetime) -> None:
+def test_reads_every_offset_in_utc(value: str | datetime, expected: datetime) -> None:
     result = BoundedIsoDateTimeField().clean(value)
 
     assert result == expected
-    assert result.tzinfo is UTC
-
-
-def test_converts_datetime_objects_too() -> None:
-    far_east = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=20)))
-
-    result = BoundedIsoDateTimeField().clean(far_east)
-
-    assert result == far_east
     assert result.tzinfo is UTC
 
 

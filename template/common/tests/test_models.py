@@ -33,27 +33,23 @@ def note_model(transactional_db: None) -> Iterator[type[SoftDeleteModel]]:
         editor.delete_model(Note)
 
 
-class TestBaseModel:
-    def test_gives_a_uuid_key_and_timestamps(self, note_model: type[SoftDeleteModel]) -> None:
-        note = note_model.objects.create(title="first")
+def test_base_model_gives_a_uuid_key_and_timestamps(note_model: type[SoftDeleteModel]) -> None:
+    note = note_model.objects.create(title="first")
+    created_at, updated_at = note.created_at, note.updated_at
 
-        assert isinstance(note.pk, uuid.UUID)
-        assert note.created_at is not None
-        assert note.updated_at >= note.created_at
+    note.title = "second"
+    note.save()
 
-    def test_save_moves_updated_at_only(self, note_model: type[SoftDeleteModel]) -> None:
-        note = note_model.objects.create(title="first")
-        created_at, updated_at = note.created_at, note.updated_at
-
-        note.title = "second"
-        note.save()
-
-        assert note.created_at == created_at
-        assert note.updated_at > updated_at
+    assert isinstance(note.pk, uuid.UUID)
+    assert updated_at >= created_at
+    assert note.created_at == created_at
+    assert note.updated_at > updated_at
 
 
 class TestSoftDeleteModel:
-    def test_delete_hides_the_row_but_keeps_it(self, note_model: type[SoftDeleteModel]) -> None:
+    def test_delete_hides_the_row_and_restore_brings_it_back(
+        self, note_model: type[SoftDeleteModel]
+    ) -> None:
         note = note_model.objects.create(title="first")
 
         assert note.delete() == (1, {"common.Note": 1})
@@ -61,13 +57,7 @@ class TestSoftDeleteModel:
         assert note.is_deleted
         assert not note_model.objects.filter(pk=note.pk).exists()
         assert note_model.all_objects.get(pk=note.pk).is_deleted
-
-    def test_restore_brings_the_row_back(self, note_model: type[SoftDeleteModel]) -> None:
-        note = note_model.objects.create(title="first")
-        note.delete()
-
         note.restore()
-
         assert not note.is_deleted
         assert note_model.objects.filter(pk=note.pk).exists()
 

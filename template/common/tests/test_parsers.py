@@ -74,11 +74,3 @@ def test_every_endpoint_answers_deep_nesting_without_a_server_error(
         assert_error(response, response.status_code, code)
     if not endpoint.has_parameters and response.status_code == status.HTTP_400_BAD_REQUEST:
         assert response.json()["error"]["code"] == "parse_error"
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("url_name", ["v1:auth-register", LOGIN_URL_NAME])
-def test_public_endpoints_answer_deep_nesting_with_a_400(url_name: str) -> None:
-    response = APIClient().post(reverse(url_name), NESTED, content_type="application/json")
-
-    assert_error(response, status.HTTP_400_BAD_REQUEST, "parse_error")

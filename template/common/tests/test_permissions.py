@@ -25,46 +25,35 @@ def request(method: str, user: object):
     return made
 
 
-@pytest.fixture
-def owner() -> User:
-    return User(email="owner@example.com")
+OWNER = User(email="owner@example.com")
+STRANGER = User(email="stranger@example.com")
+AUTHORED = SimpleNamespace(author_id=OWNER.pk, user_id=STRANGER.pk)
 
 
-@pytest.fixture
-def stranger() -> User:
-    return User(email="stranger@example.com")
+@pytest.mark.parametrize(
+    ("user", "allowed"), [(AnonymousUser(), False), (OWNER, True)], ids=["anonymous", "user"]
+)
+def test_is_owner_refuses_anonymous_users_before_any_lookup(user: object, allowed: bool) -> None:
+    assert IsOwner().has_permission(request("GET", user), SimpleNamespace()) is allowed
 
 
-class TestIsOwner:
-    view = SimpleNamespace()
-
-    def test_anonymous_users_are_refused_before_any_lookup(self) -> None:
-        assert not IsOwner().has_permission(request("GET", AnonymousUser()), self.view)
-
-    def test_authenticated_users_may_look_objects_up(self, owner: User) -> None:
-        assert IsOwner().has_permission(request("GET", owner), self.view)
-
-    def test_owner_may_access_the_object(self, owner: User) -> None:
-        obj = SimpleNamespace(user_id=owner.pk)
-
-        assert IsOwner().has_object_permission(request("DELETE", owner), self.view, obj)
-
-    def test_others_may_not(self, owner: User, stranger: User) -> None:
-        obj = SimpleNamespace(user_id=owner.pk)
-
-        assert not IsOwner().has_object_permission(request("GET", stranger), self.view, obj)
-
-    def test_view_names_the_owner_field(self, owner: User, stranger: User) -> None:
-        view = SimpleNamespace(owner_field="author")
-        obj = SimpleNamespace(author_id=owner.pk, user_id=stranger.pk)
-
-        assert IsOwner().has_object_permission(request("GET", owner), view, obj)
-        assert not IsOwner().has_object_permission(request("GET", stranger), view, obj)
-
-    def test_object_without_the_owner_field_is_refused(self, owner: User) -> None:
-        assert not IsOwner().has_object_permission(
-            request("GET", owner), self.view, SimpleNamespace()
-        )
+@pytest.mark.parametrize(
+    ("user", "view", "obj", "allowed"),
+    [
+        (OWNER, SimpleNamespace(), SimpleNamespace(user_id=OWNER.pk), True),
+        # A row read from the database carries its own copy of the owner's id.
+        (OWNER, SimpleNamespace(), SimpleNamespace(user_id=UUID(str(OWNER.pk))), True),
+        (STRANGER, SimpleNamespace(), SimpleNamespace(user_id=OWNER.pk), False),
+        (OWNER, SimpleNamespace(owner_field="author"), AUTHORED, True),
+        (STRANGER, SimpleNamespace(owner_field="author"), AUTHORED, False),
+        (OWNER, SimpleNamespace(), SimpleNamespace(), False),
+    ],
+    ids=["owner", "equal-id", "stranger", "named-field", "named-field-stranger", "no-field"],
+)
+def test_is_owner_lets_only_the_owner_at_the_object(
+    user: User, view: object, obj: object, allowed: bool
+) -> None:
+    assert IsOwner().has_object_permission(request("DELETE", user), view, obj) is allowed
 
 
 class TestIsAdminOrReadOnly:
@@ -79,22 +68,14 @@ class TestIsAdminOrReadOnly:
         assert permission.has_object_permission(anonymous, self.view, object())
 
     @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-    def test_only_staff_may_write(self, method: str, owner: User) -> None:
+    def test_only_staff_may_write(self, method: str) -> None:
         permission = IsAdminOrReadOnly()
         staff = User(email="staff@example.com", is_staff=True)
 
         assert not permission.has_permission(request(method, AnonymousUser()), self.view)
-        assert not permission.has_permission(request(method, owner), self.view)
+        assert not permission.has_permission(request(method, OWNER), self.view)
         assert permission.has_permission(request(method, staff), self.view)
         assert permission.has_object_permission(request(method, staff), self.view, object())
-
-
-class TestIsOwnerComparesIds:
-    def test_owner_is_recognised_by_an_equal_id_loaded_separately(self, owner: User) -> None:
-        # A row read from the database carries its own copy of the owner's id.
-        obj = SimpleNamespace(user_id=UUID(str(owner.pk)))
-
-        assert IsOwner().has_object_permission(request("GET", owner), SimpleNamespace(), obj)
 
 
 class Unguarded(APIView):

@@ -11,12 +11,9 @@ def upload(size: int) -> SimpleUploadedFile:
     return SimpleUploadedFile("a.png", b"x" * size)
 
 
-def test_accepts_a_file_at_the_limit() -> None:
-    MaxFileSizeValidator(10)(upload(10))
-
-
-def test_accepts_a_smaller_file() -> None:
-    MaxFileSizeValidator(10)(upload(1))
+@pytest.mark.parametrize("size", [1, 10])
+def test_accepts_a_file_up_to_the_limit(size: int) -> None:
+    MaxFileSizeValidator(10)(upload(size))
 
 
 def test_refuses_a_larger_file_naming_both_sizes() -> None:

@@ -69,17 +69,6 @@ class TestWithStrictRates:
 
         assert response.status_code == 429
 
-    def test_every_spelling_of_the_address_is_the_same_account(
-        self, client: Client, staff: User
-    ) -> None:
-        spellings = [staff.email.upper(), f" {staff.email} ", staff.email.replace("e", "\uff45")]
-        for spelling, address in zip(spellings, ADDRESSES, strict=False):
-            assert admin_login(client, spelling, "wrong", address).status_code == 200
-
-        response = admin_login(client, staff.email, UserFactory.PASSWORD, ADDRESSES[-1])
-
-        assert response.status_code == 429
-
     def test_the_api_and_the_admin_share_one_budget(
         self, client: Client, api_client: APIClient, staff: User
     ) -> None:

@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-from django.db import IntegrityError, transaction
 
 from apps.users.models import User
 
@@ -52,11 +51,3 @@ class TestUser:
 
     def test_str_is_the_email(self, user: User) -> None:
         assert str(user) == user.email
-
-    def test_email_is_unique_regardless_of_case(self) -> None:
-        User.objects.create(email="ada@example.com")
-
-        # The database enforces it too, for code that skips the manager and the services:
-        # save() stores the canonical form, which the column's unique index compares.
-        with pytest.raises(IntegrityError), transaction.atomic():
-            User.objects.create(email="ADA@example.com")

@@ -61,26 +61,29 @@ def test_min_and_max_amount_bound_the_total(auth_client: APIClient, user: User) 
 
 
 @pytest.mark.parametrize(
-    ("params", "field"),
+    ("url", "params", "field"),
     [
-        ({"status": "bogus"}, "status"),
-        ({"min_amount": "abc"}, "min_amount"),
-        ({"max_amount": "NaN"}, "max_amount"),
-        ({"created_after": "notadate"}, "created_after"),
-        ({"created_before": "2024-13-45"}, "created_before"),
+        (ORDERS_URL, {"status": "bogus"}, "status"),
+        (ORDERS_URL, {"min_amount": "abc"}, "min_amount"),
+        (ORDERS_URL, {"max_amount": "NaN"}, "max_amount"),
+        (ORDERS_URL, {"created_after": "notadate"}, "created_after"),
+        (ORDERS_URL, {"created_before": "2024-13-45"}, "created_before"),
         # An offset of a day or more is not a date-time.
-        ({"created_after": "2024-01-01T00:00:00+24:00"}, "created_after"),
+        (ORDERS_URL, {"created_after": "2024-01-01T00:00:00+24:00"}, "created_after"),
         # More decimal places than PostgreSQL's numeric holds (its error was a 500).
-        ({"min_amount": "1e-16384"}, "min_amount"),
-        ({"max_amount": "1e-16384"}, "max_amount"),
+        (ORDERS_URL, {"min_amount": "1e-16384"}, "min_amount"),
+        (ORDERS_URL, {"max_amount": "1e-16384"}, "max_amount"),
+        (PRODUCTS_URL, {"min_price": "0." + "0" * 16383 + "1"}, "min_price"),
+        (PRODUCTS_URL, {"max_price": "1e-99999999"}, "max_price"),
     ],
 )
 def test_invalid_values_are_a_400_in_the_error_envelope(
     auth_client: APIClient,
+    url: str,
     params: dict[str, str],
     field: str,
 ) -> None:
-    response = auth_client.get(ORDERS_URL, params)
+    response = auth_client.get(url, params)
 
     assert response.status_code == 400
     error = response.json()["error"]
@@ -93,14 +96,10 @@ def test_invalid_values_are_a_400_in_the_error_envelope(
     [
         ("2024-01-01T12:00:00Z", True),
         ("2024-01-01T12:00:01Z", False),
-        # The same instants at offsets RFC 3339 allows and PostgreSQL refuses (beyond ±15:59).
+        # The same instants at an offset RFC 3339 allows and PostgreSQL refuses (beyond ±15:59);
+        # common/tests/test_filters.py checks the other offsets and bounds.
         ("2024-01-02T11:59:00+23:59", True),
         ("2024-01-02T11:59:01+23:59", False),
-        ("2023-12-31T18:00:00-18:00", True),
-        ("2023-12-31T18:00:01-18:00", False),
-        ("0001-01-01T00:00:00Z", True),
-        ("0001-01-01T00:00:00", True),
-        ("9999-12-31T23:59:59.999999Z", False),
         # Before year 1 and after year 9999 once in UTC: Python cannot hold them.
         ("0001-01-01T00:00:00+05:00", True),
         ("9999-12-31T23:59:59-05:00", False),
@@ -137,17 +136,6 @@ def test_staff_filter_products_by_is_active(staff_client: APIClient) -> None:
     response = staff_client.get(PRODUCTS_URL, {"is_active": "false"})
 
     assert result_ids(response) == {str(off_sale.id)}
-
-
-@pytest.mark.parametrize("param", ["min_price", "max_price"])
-@pytest.mark.parametrize("value", ["1e-16384", "0." + "0" * 16383 + "1", "1e-99999999"])
-def test_prices_with_more_decimals_than_the_database_holds_are_a_400(
-    staff_client: APIClient, param: str, value: str
-) -> None:
-    response = staff_client.get(PRODUCTS_URL, {param: value})
-
-    assert response.status_code == 400
-    assert list(response.json()["error"]["details"]) == [param]
 
 
 def test_the_most_decimals_the_database_holds_still_filter(staff_client: APIClient) -> None:

@@ -141,12 +141,29 @@ class TestOrderCreate:
         assert not Order.all_objects.exists()
 
     def test_refuses_a_total_too_large_to_store(self, user: User) -> None:
-        expensive = ProductFactory(price=Decimal("99999999.99"))
+        half = ProductFactory(price=Decimal("49999999.99"))
+        cent = ProductFactory(price=Decimal("0.01"))
+        largest = order_create(user=user, items=[line(half, 2), line(cent)])
 
         with pytest.raises(ServiceError) as excinfo:
-            order_create(user=user, items=[line(expensive, 2)])
+            order_create(user=user, items=[line(half, 2), line(cent, 2)])
 
         assert (excinfo.value.code, excinfo.value.message) == ("order_too_large", ORDER_TOO_LARGE)
+        largest.refresh_from_db()
+        assert largest.total_amount == Decimal("99999999.99")
+        assert Order.all_objects.get() == largest
+
+    def test_refuses_a_product_listed_twice(self, user: User, product: Product) -> None:
+        # The serializer refuses it too; the service does so for callers that skip it.
+        with pytest.raises(ServiceError) as excinfo:
+            order_create(user=user, items=[line(product), line(ProductFactory()), line(product)])
+
+        assert (excinfo.value.code, excinfo.value.message) == (
+            "duplicate_product",
+            DUPLICATE_PRODUCT,
+        )
+        assert excinfo.value.details == {"product_ids": [str(product.pk)]}
+        assert not Order.all_objects.exists()
 
     def test_a_failing_line_leaves_no_order_behind(self, user: User, product: Product) -> None:
         with (
@@ -184,38 +201,6 @@ class TestOrderCancel:
         assert (excinfo.value.code, excinfo.value.message) == ("invalid_status", NOT_CHANGEABLE)
         order.refresh_from_db()
         assert order.status == status
-
-    def test_checks_the_status_in_the_database_not_in_memory(self) -> None:
-        order = OrderFactory()
-        Order.objects.filter(pk=order.pk).update(status=Order.Status.SHIPPED)
-
-        with pytest.raises(ConflictError):
-            order_cancel(order=order)
-
-    def test_refuses_an_order_deleted_meanwhile(self) -> None:
-        order = OrderFactory()
-        Order.objects.filter(pk=order.pk).delete()
-
-        with pytest.raises(NotFoundError) as excinfo:
-            order_cancel(order=order)
-
-        assert (excinfo.value.code, excinfo.value.message) == ("order_not_found", ORDER_NOT_FOUND)
-
-    def test_locks_the_row_while_checking_the_status(self) -> None:
-        order = OrderFactory()
-        lock = mock.patch.object(
-            QuerySet,
-            "select_for_update",
-            autospec=True,
-            side_effect=QuerySet.select_for_update,
-        )
-        with lock as select_for_update, CaptureQueriesContext(connection) as queries:
-            order_cancel(order=order)
-
-        select_for_update.assert_called_once()
-        # SQLite has no row locks and Django leaves the clause out there.
-        locking_sql = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
-        assert len(locking_sql) == int(connection.features.has_select_for_update)
 
 
 # The order lifecycle, written out here rather than read from ``STATUS_TRANSITIONS``: a
@@ -270,13 +255,6 @@ class TestOrderChangeStatus:
         assert excinfo.value.details == {"status": current.value, "requested": target.value}
         order.refresh_from_db()
         assert order.status == current
-
-    def test_checks_the_status_in_the_database_not_in_memory(self) -> None:
-        order = OrderFactory()
-        Order.objects.filter(pk=order.pk).update(status=Order.Status.CANCELLED)
-
-        with pytest.raises(ConflictError):
-            order_change_status(order=order, status=Order.Status.CONFIRMED)
 
     @pytest.mark.parametrize(
         ("actual", "expected"),
@@ -487,7 +465,39 @@ LOCKING_SERVICES: dict[str, Callable[[Order], object]] = {
 }
 
 
-class TestServicesOutsideAnyTransaction:
+class TestLockingServices:
+    @pytest.mark.parametrize("service", list(LOCKING_SERVICES))
+    def test_check_the_status_in_the_database_not_in_memory(self, service: str) -> None:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.SHIPPED)
+
+        with pytest.raises(ConflictError):
+            LOCKING_SERVICES[service](order)
+
+    @pytest.mark.parametrize("service", list(LOCKING_SERVICES))
+    def test_refuse_an_order_deleted_meanwhile(self, service: str) -> None:
+        order = OrderFactory()
+        Order.objects.filter(pk=order.pk).delete()
+
+        with pytest.raises(NotFoundError) as excinfo:
+            LOCKING_SERVICES[service](order)
+
+        assert (excinfo.value.code, excinfo.value.message) == ("order_not_found", ORDER_NOT_FOUND)
+
+    @pytest.mark.parametrize("service", list(LOCKING_SERVICES))
+    def test_lock_the_row_while_checking_the_status(self, service: str) -> None:
+        order = OrderFactory()
+        lock = mock.patch.object(
+            QuerySet, "select_for_update", autospec=True, side_effect=QuerySet.select_for_update
+        )
+        with lock as select_for_update, CaptureQueriesContext(connection) as queries:
+            LOCKING_SERVICES[service](order)
+
+        select_for_update.assert_called_once()
+        # SQLite has no row locks and Django leaves the clause out there.
+        locking_sql = [query["sql"] for query in queries if "FOR UPDATE" in query["sql"]]
+        assert len(locking_sql) == int(connection.features.has_select_for_update)
+
     @pytest.mark.django_db(transaction=True)
     @pytest.mark.parametrize("service", list(LOCKING_SERVICES))
     def test_the_check_and_the_write_happen_inside_a_transaction(self, service: str) -> None:
@@ -509,31 +519,3 @@ class TestServicesOutsideAnyTransaction:
         assert all(on_the_order), queries
         stored = Order.all_objects.get(pk=order.pk)
         assert (stored.notes, stored.status, stored.deleted_at) != before
-
-
-class TestOrderCreateTotalLimit:
-    def test_accepts_the_largest_total_that_can_be_stored(self, user: User) -> None:
-        half = ProductFactory(price=Decimal("49999999.99"))
-        cent = ProductFactory(price=Decimal("0.01"))
-
-        order = order_create(user=user, items=[line(half, 2), line(cent)])
-
-        order.refresh_from_db()
-        assert order.total_amount == Decimal("99999999.99")
-
-
-class TestOrderCreateRefusesAProductListedTwice:
-    """The serializer refuses it too; the service does so for callers that skip it."""
-
-    def test_nothing_is_written(self, user: User, product: Product) -> None:
-        other = ProductFactory()
-
-        with pytest.raises(ServiceError) as excinfo:
-            order_create(user=user, items=[line(product), line(other), line(product, 2)])
-
-        assert (excinfo.value.code, excinfo.value.message) == (
-            "duplicate_product",
-            DUPLICATE_PRODUCT,
-        )
-        assert excinfo.value.details == {"product_ids": [str(product.pk)]}
-        assert not Order.all_objects.exists()
