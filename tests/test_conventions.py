@@ -25,7 +25,11 @@ from tests.conftest import production_env, project_env, render_project, run_in
 
 pytestmark = pytest.mark.xdist_group("conventions")
 
-LIST_QUERIES = "common/tests/test_list_queries.py"
+# The conventions that stay behaviour tests of the generated suite, and their modules.
+BEHAVIOUR_TESTS = {
+    "test_list_query_count_is_constant": "common/tests/test_list_queries.py",
+    "test_operations_are_documented": "common/tests/test_docs.py",
+}
 PYTEST_OPTIONS = ("-p", "pytest_django.plugin", "-p", "no:cacheprovider", "-o", "addopts=")
 PYTEST_OPTIONS += ("--strict-markers", "-q", "-rfE")
 # Settings rules read the settings they run under: production's, as ``check --deploy``.
@@ -243,7 +247,8 @@ def reported(project: Path, rule: str) -> tuple[set[str], str]:
         codes = re.findall(r"\.py:\d+:\d+: ([A-Z]+\d+)", output)
         return {f"ruff:{code}" for code in codes}, output
     if rule.startswith("test_"):
-        _, output = run(project, "-m", "pytest", LIST_QUERIES, *PYTEST_OPTIONS)
+        modules = [BEHAVIOUR_TESTS[rule]] if rule in BEHAVIOUR_TESTS else BEHAVIOUR_TESTS.values()
+        _, output = run(project, "-m", "pytest", *modules, *PYTEST_OPTIONS)
         return set(re.findall(r"^(?:FAILED|ERROR) \S+::(\w+)", output, re.MULTILINE)), output
     if DEPLOY_RULES.match(rule):
         env = production_env(

@@ -1,4 +1,4 @@
-"""The schema and Swagger UI: their own throttle, public or staff-only, assets from the project."""
+"""The schema and Swagger UI: every operation documented, their own throttle, who may read them."""
 
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import override_settings
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework import status
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -24,6 +25,23 @@ pytestmark = pytest.mark.django_db
 SCHEMA_URL = reverse("schema")
 DOCS_URL = reverse("swagger-ui")
 DOCS_URLS = [SCHEMA_URL, DOCS_URL]
+
+
+def test_operations_are_documented() -> None:
+    """Every operation has a summary, and every delete answers 204 (see docs/conventions.md)."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    problems = [
+        f"{method.upper()} {path}: no summary: give the view an @extend_schema(summary=...)"
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "summary" not in operation
+    ]
+    problems += [
+        f"DELETE {path}: answers {sorted(operation['responses'])}, not 204"
+        for path, operations in schema["paths"].items()
+        if (operation := operations.get("delete")) and "204" not in operation["responses"]
+    ]
+    assert not problems, "\n".join(problems)
 
 
 class AssetCollector(HTMLParser):
