@@ -3,7 +3,7 @@
 A new app (``apps/library``: a CASCADE foreign key, a unique constraint, a list endpoint,
 a data migration, its services, selectors and tests), the user's own ``orders`` migration,
 and edits to settings, URLs, services, README and ``.env.example``. The app follows the
-current conformance rules (``common/tests/test_conventions.py``, ``test_throttling.py``),
+current conformance rules (``manage.py check``'s conventions, ``test_throttling.py``),
 so the suite after the update passes when the update itself went right.
 """
 
