@@ -38,6 +38,7 @@ from common.checks.base import (
     source_files,
     where,
 )
+from common.lists import ValuesListModelMixin
 
 PERMISSIONS = Rule(
     "E010",
@@ -103,6 +104,13 @@ INDEXED = Rule(
     "E021",
     "fields that lists are filtered or ordered by are indexed",
     "Add db_index=True to the field, or a models.Index leading with it to Meta.indexes.",
+)
+
+VALUES_LIST = Rule(
+    "W022",
+    "list endpoints read their page through common.lists.ValuesListModelMixin",
+    "Put ValuesListModelMixin first among the viewset's bases, in place of ListModelMixin: the "
+    "page is then read as values planned from the serializer, with no other edit.",
 )
 
 URL_NAME_SHAPE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -382,6 +390,8 @@ def list_problems(route: Route) -> list[tuple[Rule, str]]:
         problems.append((ORDERING_FIELDS, ordering))
     if filters:
         problems.append((FILTERSET, filters))
+    if not issubclass(route.view, ValuesListModelMixin):
+        problems.append((VALUES_LIST, f"{route.view.__qualname__} lists through DRF's own path"))
     return problems + [(INDEXED, problem) for problem in unindexed(route)]
 
 

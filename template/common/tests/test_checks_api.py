@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from common.checks import api
 from common.checks import settings as settings_checks
 from common.checks.base import Route, routes
+from common.lists import ValuesListModelMixin
 
 HERE = Path(__file__).relative_to(settings.BASE_DIR).as_posix()
 # Through a name, as Python sees it: the check reads the serializer, not its source.
@@ -84,7 +85,7 @@ class Unrated(Guarded):
     throttle_scope = "nowhere"
 
 
-class Users(generics.ListAPIView):
+class Users(ValuesListModelMixin, generics.ListAPIView):
     """A list that keeps every rule; each class below breaks one."""
 
     permission_classes = (IsAuthenticated,)
@@ -119,6 +120,14 @@ class OrderedByUnindexed(Users):
     ordering_fields = ("email", "phone_number")
 
 
+class ListedByDRF(generics.ListAPIView):
+    permission_classes = Users.permission_classes
+    queryset = Users.queryset
+    serializer_class = Email
+    filter_backends = Users.filter_backends
+    ordering_fields = Users.ordering_fields
+
+
 class ReadsAndWrites(mixins.CreateModelMixin, Users):
     def post(self, request: Request) -> Response:
         return self.create(request)
@@ -138,6 +147,7 @@ ENDPOINTS = [
     pytest.param(Route("/api/v1/g/", "Guarded_view", Guarded), {"E017"}, id="url-name"),
     pytest.param(Route("/api/v1/rw/", "rw", ReadsAndWrites), {"E018"}, id="one-serializer"),
     pytest.param(Route("/api/v1/u/", "u", OrderedByUnindexed), {"E021"}, id="unindexed"),
+    pytest.param(Route("/api/v1/d/", "d", ListedByDRF), {"W022"}, id="drf-list-path"),
 ]
 
 
