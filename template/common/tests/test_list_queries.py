@@ -6,6 +6,7 @@ here. Lists under an object's URL (``/orders/<id>/items/``) need that object and
 to their own tests.
 """
 
+import importlib.util
 import inspect
 from typing import Any
 from unittest import mock
@@ -19,7 +20,7 @@ from model_bakery import baker
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 
-from common.checks.base import Route, dotted, routes
+from common.checks.base import Route, dotted, project_apps, routes
 
 # Rows of each one-to-many child created per listed row, so N+1 queries on them show.
 CHILDREN_PER_ROW = 2
@@ -27,7 +28,13 @@ LARGER_PAGE = 5
 
 
 def factories() -> dict[type[models.Model], type[DjangoModelFactory]]:
-    """Return the factory of each model that has one, wherever the tests define it."""
+    """Return the factory of each model that has one, from each app's ``tests/factories.py``.
+
+    The modules are imported here, so the answer does not depend on which tests ran first.
+    """
+    for app in project_apps():
+        if importlib.util.find_spec(f"{app.name}.tests.factories") is not None:
+            importlib.import_module(f"{app.name}.tests.factories")
     found: dict[type[models.Model], type[DjangoModelFactory]] = {}
     pending = [DjangoModelFactory]
     while pending:
