@@ -17,9 +17,9 @@ from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from factory.django import DjangoModelFactory
 from model_bakery import baker
-from rest_framework.request import Request
-from rest_framework.test import APIClient, APIRequestFactory
+from rest_framework.test import APIClient
 
+from common.checks.api import page_size_parameter, view_instance
 from common.checks.base import Route, dotted, project_apps, routes
 
 # Rows of each one-to-many child created per listed row, so N+1 queries on them show.
@@ -66,23 +66,6 @@ def create_rows(model: type[models.Model], owner: Any, count: int) -> None:
                 make(relation.related_model, CHILDREN_PER_ROW, **{relation.field.name: row})
 
 
-def listed_model(route: Route, user: Any) -> type[models.Model]:
-    """Return the model a list route serves, from its view's queryset."""
-    view = route.view(**route.initkwargs)
-    request = Request(APIRequestFactory().get(route.path))
-    request.user = user
-    view.request, view.args, view.kwargs, view.format_kwarg = request, (), {}, None
-    view.action = "list"
-    return view.get_queryset().model
-
-
-def page_size_parameter(pagination: type) -> str | None:
-    """Return the query parameter that sets the page size (``page_size``, ``limit``), if any."""
-    return getattr(pagination, "page_size_query_param", None) or getattr(
-        pagination, "limit_query_param", None
-    )
-
-
 def measurable(pagination: type) -> type:
     """Return the pagination, given a page-size parameter if it has none, to ask for 1 and 5."""
     if page_size_parameter(pagination):
@@ -114,7 +97,7 @@ def test_list_query_count_is_constant(route: Route) -> None:
     user = make(get_user_model(), 1, is_staff=True)[0]
     client = APIClient()
     client.force_authenticate(user=user)
-    create_rows(listed_model(route, user), user, LARGER_PAGE)
+    create_rows(view_instance(route, "list").get_queryset().model, user, LARGER_PAGE)
     with mock.patch.object(route.view, "pagination_class", measurable(route.view.pagination_class)):
         queries_per_page(client, route, 1)  # warm up: first-request work is not per row
         small, larger = (queries_per_page(client, route, size) for size in (1, LARGER_PAGE))
