@@ -3,6 +3,7 @@
 import ast
 import inspect
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -123,7 +124,15 @@ def at(path: Path, node: ast.AST) -> str:
 
 
 def class_node(cls: type) -> tuple[Path, ast.ClassDef]:
-    """Return the file and syntax tree of a class of the project."""
+    """Return the file and syntax tree of a class of the project.
+
+    A class declared at the top of its module is found in the module's cached tree: asking
+    ``inspect`` for its line parses the whole module again for each class before Python 3.13.
+    """
+    path = Path(inspect.getfile(sys.modules[cls.__module__]))
+    for node in parse(path).body:
+        if isinstance(node, ast.ClassDef) and node.name == cls.__qualname__:
+            return path, node
     path = Path(inspect.getsourcefile(cls) or "")
     line = inspect.getsourcelines(cls)[1]
     return path, next(

@@ -11,7 +11,6 @@ import bisect
 import importlib
 import inspect
 import re
-import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -151,20 +150,6 @@ RUFF_SQL_STATEMENT = re.compile(
 def module_of(path: Path) -> str:
     """Return the dotted module name of a project file."""
     return ".".join(path.relative_to(root()).with_suffix("").parts)
-
-
-def declaration(cls: type) -> tuple[Path, ast.ClassDef]:
-    """Return the file and syntax tree of a class of the project, from its module's tree.
-
-    ``class_node`` asks ``inspect``, which parses the whole module again for each class
-    before Python 3.13; a class declared at the top of its module is found in the cached
-    tree instead.
-    """
-    path = Path(inspect.getfile(sys.modules[cls.__module__]))
-    for node in parse(path).body:
-        if isinstance(node, ast.ClassDef) and node.name == cls.__qualname__:
-            return path, node
-    return class_node(cls)
 
 
 def chain(node: ast.AST) -> Iterator[ast.AST]:
@@ -317,7 +302,7 @@ def check_model_methods() -> list[checks.CheckMessage]:
     }
     messages: list[checks.CheckMessage] = []
     for cls in sorted(classes, key=dotted):
-        path, node = declaration(cls)
+        path, node = class_node(cls)
         for method in methods(node):
             for call in ast.walk(method):
                 if isinstance(call, ast.Call) and (
@@ -350,7 +335,7 @@ def check_validators(files: list[Path]) -> list[checks.CheckMessage]:
     """Check that the serializers' ``validate`` and ``validate_<field>`` methods only read."""
     messages: list[checks.CheckMessage] = []
     for serializer in serializer_classes(files):
-        path, node = declaration(serializer)
+        path, node = class_node(serializer)
         for method in methods(node):
             if method.name != "validate" and not method.name.startswith("validate_"):
                 continue
