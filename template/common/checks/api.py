@@ -7,8 +7,6 @@ size a paginator grants) rather than at how the code spells it.
 """
 
 import ast
-import importlib
-import inspect
 import re
 from typing import Any
 
@@ -33,9 +31,8 @@ from common.checks.base import (
     class_node,
     dotted,
     is_project_code,
-    root,
     routes,
-    source_files,
+    serializer_classes,
     where,
 )
 from common.lists import ValuesListModelMixin
@@ -288,23 +285,6 @@ def shared_serializers(found: list[Route]) -> list[tuple[Route, str, type]]:
             if serializer in read:
                 shared.append((route, action, serializer))
     return shared
-
-
-def serializer_classes() -> list[type[serializers.BaseSerializer]]:
-    """Return the serializers declared in the project's ``serializers.py`` modules."""
-    found = []
-    for path in source_files():
-        if path.name.endswith("serializers.py"):
-            name = ".".join(path.relative_to(root()).with_suffix("").parts)
-            module = importlib.import_module(name)
-            found += [
-                obj
-                for obj in vars(module).values()
-                if inspect.isclass(obj)
-                and issubclass(obj, serializers.BaseSerializer)
-                and obj.__module__ == name
-            ]
-    return found
 
 
 def model_serializers() -> list[type[serializers.ModelSerializer]]:

@@ -1,6 +1,7 @@
 """What the convention checks share: rules and their messages, exemptions, discovery."""
 
 import ast
+import importlib
 import inspect
 import re
 import sys
@@ -16,6 +17,7 @@ from django.contrib.admindocs.views import simplify_regex
 from django.core import checks
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework import serializers
 from rest_framework.mixins import ListModelMixin
 from rest_framework.views import APIView
 
@@ -116,6 +118,27 @@ def source(path: Path) -> str:
 def parse(path: Path) -> ast.Module:
     """Return the syntax tree of a project file."""
     return ast.parse(source(path), filename=str(path))
+
+
+def module_of(path: Path) -> str:
+    """Return the dotted module name of a project file."""
+    return ".".join(path.relative_to(root()).with_suffix("").parts)
+
+
+def serializer_classes() -> list[type[serializers.BaseSerializer]]:
+    """Return the serializers declared in the project's ``serializers.py`` modules."""
+    found = []
+    for path in source_files():
+        if path.name.endswith("serializers.py"):
+            module = importlib.import_module(module_of(path))
+            found += [
+                obj
+                for obj in vars(module).values()
+                if inspect.isclass(obj)
+                and issubclass(obj, serializers.BaseSerializer)
+                and obj.__module__ == module.__name__
+            ]
+    return found
 
 
 def at(path: Path, node: ast.AST) -> str:

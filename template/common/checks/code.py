@@ -8,8 +8,6 @@ from values (S608).
 
 import ast
 import bisect
-import importlib
-import inspect
 import re
 from collections.abc import Iterator
 from functools import cache
@@ -18,7 +16,6 @@ from typing import Any
 
 from django.core import checks
 from django.db import models
-from rest_framework import serializers
 
 from common.checks.base import (
     Rule,
@@ -27,9 +24,10 @@ from common.checks.base import (
     class_node,
     dotted,
     is_project_code,
+    module_of,
     parse,
     project_models,
-    root,
+    serializer_classes,
     source,
     source_files,
 )
@@ -145,11 +143,6 @@ RUFF_SQL_STATEMENT = re.compile(
     r"\b(select\s+.*\s+from\s|delete\s+from\s|(insert|replace)\s+.*\s+values\s|update\s+.*\s+set\s)",
     re.IGNORECASE | re.DOTALL,
 )
-
-
-def module_of(path: Path) -> str:
-    """Return the dotted module name of a project file."""
-    return ".".join(path.relative_to(root()).with_suffix("").parts)
 
 
 def chain(node: ast.AST) -> Iterator[ast.AST]:
@@ -315,26 +308,10 @@ def check_model_methods() -> list[checks.CheckMessage]:
     return messages
 
 
-def serializer_classes(files: list[Path]) -> list[type[serializers.BaseSerializer]]:
-    """Return the serializers defined in the project's ``serializers.py`` modules."""
-    found = []
-    for path in files:
-        if path.name.endswith("serializers.py"):
-            module = importlib.import_module(module_of(path))
-            found += [
-                obj
-                for obj in vars(module).values()
-                if inspect.isclass(obj)
-                and issubclass(obj, serializers.BaseSerializer)
-                and obj.__module__ == module.__name__
-            ]
-    return found
-
-
 def check_validators(files: list[Path]) -> list[checks.CheckMessage]:
     """Check that the serializers' ``validate`` and ``validate_<field>`` methods only read."""
     messages: list[checks.CheckMessage] = []
-    for serializer in serializer_classes(files):
+    for serializer in serializer_classes():
         path, node = class_node(serializer)
         for method in methods(node):
             if method.name != "validate" and not method.name.startswith("validate_"):
