@@ -69,8 +69,6 @@ class LabelledAccountSerializer(AccountSerializer):
 
 
 class EntrySerializer(serializers.ModelSerializer):
-    """A relation that may be null, nested and across; a choice's label."""
-
     content_type = KindSerializer(read_only=True)
     app = serializers.CharField(source="content_type.app_label", read_only=True, allow_null=True)
     action = serializers.CharField(source="get_action_flag_display", read_only=True)
@@ -91,7 +89,6 @@ class EntryAppSerializer(serializers.ModelSerializer):
 
 
 def kinds() -> QuerySet[ContentType]:
-    """Return the auth app's content types with their permissions, a count and a decimal."""
     permissions = Permission.objects.order_by("-codename")
     # Three decimal places shown with two: the plan quantizes as DRF does.
     share = Value(Decimal("2.125"), output_field=DecimalField(max_digits=6, decimal_places=3))
@@ -101,22 +98,6 @@ def kinds() -> QuerySet[ContentType]:
         .annotate(permission_count=Count("permission"), share=share)
         .order_by("model")
     )
-
-
-def json_of(data: object) -> object:
-    """Return data as a client reads it."""
-    return json.loads(JSONRenderer().render(data))
-
-
-def test_a_plan_shows_the_columns_as_the_serializer_does() -> None:
-    UserFactory(is_staff=True, last_login=timezone.now())
-    UserFactory()
-    accounts = User.objects.order_by("email")
-
-    planned = ValuesPlan.for_queryset(AccountSerializer, accounts).represent(accounts)
-
-    assert planned == AccountSerializer(accounts, many=True).data
-    assert {account["last_login"] is None for account in planned} == {True, False}
 
 
 def test_nested_objects_and_lists_are_read_in_one_query_each() -> None:
@@ -131,14 +112,20 @@ def test_nested_objects_and_lists_are_read_in_one_query_each() -> None:
     assert all(kind["permissions"] and kind["share"] == "2.12" for kind in planned)
 
 
-def test_a_null_relation_shows_as_the_serializer_shows_it(user: User) -> None:
+def test_a_plan_shows_the_columns_as_the_serializer_does(user: User) -> None:
+    UserFactory(is_staff=True, last_login=timezone.now())
+    accounts = User.objects.order_by("email")
     kind = ContentType.objects.get_for_model(User)
     LogEntry.objects.create(user=user, content_type=kind, action_flag=ADDITION, object_repr="a")
     LogEntry.objects.create(user=user, content_type=None, action_flag=CHANGE, object_repr="b")
     entries = LogEntry.objects.order_by("object_repr")
 
     planned = ValuesPlan.for_queryset(EntrySerializer, entries).represent(entries)
+    planned_accounts = ValuesPlan.for_queryset(AccountSerializer, accounts).represent(accounts)
 
+    assert planned_accounts == AccountSerializer(accounts, many=True).data
+    assert {account["last_login"] is None for account in planned_accounts} == {True, False}
+    # A relation that may be null, nested and across; a choice's label.
     assert planned == EntrySerializer(entries, many=True).data
     assert [(entry["content_type"] is None, entry["app"]) for entry in planned] == [
         (False, kind.app_label),
@@ -158,8 +145,6 @@ def test_a_serializer_values_cannot_give_has_no_plan() -> None:
 def view(
     mixin: type, serializer: type[serializers.Serializer], queryset: QuerySet, *, paginated: bool
 ) -> object:
-    """Return a list view of ``queryset`` with ``mixin``."""
-
     class ListView(mixin, viewsets.GenericViewSet):
         permission_classes = [AllowAny]
         pagination_class = StandardPagination if paginated else None
@@ -190,7 +175,8 @@ def test_the_mixin_answers_as_drfs_list(
         for mixin in (ValuesListModelMixin, mixins.ListModelMixin)
     ]
 
-    fast, drf = (json_of(answer.data) for answer in answers)
+    # As a client reads them.
+    fast, drf = (json.loads(JSONRenderer().render(answer.data)) for answer in answers)
     assert fast == drf
     assert len(fast["results"] if paginated else fast) == (2 if paginated else len(drf))
 
