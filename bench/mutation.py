@@ -61,7 +61,7 @@ SOURCE_DIRS = ("apps", "common", "config")
 EXTRA_TESTS: dict[str, list[str]] = {
     "apps/orders/services.py": ["apps/orders/tests/test_tasks.py"],
     "apps/orders/tasks.py": ["apps/orders/tests/test_tasks.py"],
-    "apps/users/emails.py": ["apps/users/tests/test_services.py"],
+    "apps/users/emails.py": ["apps/users/tests/test_accounts.py"],
     "apps/users/jwt_serializers.py": ["apps/users/tests/test_jwt.py"],
     "apps/users/jwt_urls.py": ["apps/users/tests/test_jwt.py"],
     "apps/users/jwt_views.py": ["apps/users/tests/test_jwt.py"],
@@ -91,7 +91,7 @@ EXTRA_TESTS: dict[str, list[str]] = {
     ],
     "common/permissions.py": ["apps/orders/tests/test_views.py"],
     "common/schema.py": ["common/tests/test_docs.py", "common/tests/test_api_contract.py"],
-    "common/services.py": ["apps/users/tests/test_services.py"],
+    "common/services.py": ["apps/users/tests/test_views.py"],
     "common/views.py": [
         "common/tests/test_health.py",
         "common/tests/test_error_pages.py",
