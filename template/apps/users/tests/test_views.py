@@ -55,6 +55,7 @@ def test_register_answers_the_same_whether_the_address_was_free(
     assert (new.status_code, new.json()) == ACCEPTED
     assert (taken.status_code, taken.content) == (new.status_code, new.content)
     assert taken.headers.keys() == new.headers.keys()
+    assert User.objects.count() == 2
     ada = User.objects.get(email="ada@example.com")
     assert (ada.first_name, ada.check_password(PASSWORD)) == ("Ada", True)
     # The owner of the address learns the outcome by e-mail, and keeps their password.
