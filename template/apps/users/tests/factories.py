@@ -13,8 +13,7 @@ class UserFactory(DjangoModelFactory):
 
     class Meta:
         model = User
-        # PASSWORD is for tests to log in with, not a model field.
-        exclude = ("PASSWORD",)
+        exclude = ("PASSWORD",)  # for tests to log in with, not a model field
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
@@ -22,5 +21,4 @@ class UserFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     phone_number = factory.Faker("numerify", text="+1##########")
-    is_active = True
     password = factory.django.Password(PASSWORD)

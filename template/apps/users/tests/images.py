@@ -8,11 +8,7 @@ from PIL import Image
 
 
 def image_upload(
-    name: str = "avatar.png",
-    *,
-    image_format: str = "PNG",
-    size: tuple[int, int] = (8, 8),
-    noise: bool = False,
+    name: str = "avatar.png", *, image_format: str = "PNG", size=(8, 8), noise: bool = False
 ) -> SimpleUploadedFile:
     """Return a real image file; ``noise`` makes it incompressible, hence large."""
     if noise:
@@ -21,8 +17,4 @@ def image_upload(
         image = Image.new("RGB", size, "teal")
     buffer = io.BytesIO()
     image.save(buffer, format=image_format)
-    return SimpleUploadedFile(
-        name,
-        buffer.getvalue(),
-        content_type=f"image/{image_format.lower()}",
-    )
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{image_format.lower()}")

@@ -1,12 +1,9 @@
 """The account flows, in either auth variant: verifying an address, passwords, sessions.
 
-Whatever the variant, a session is what ``apps.users.sessions.session_start`` returns, and
-a browser session (the admin's, the browsable API's) is Django's: both must end when the
-password changes or the user signs out everywhere.
+A browser session (the admin's, the browsable API's) must end with the API's sessions.
 """
 
 import re
-from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -17,8 +14,6 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
-from pytest_django import DjangoCaptureOnCommitCallbacks
-from rest_framework import status
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -38,271 +33,155 @@ RESEND_URL = reverse("v1:auth-email-resend")
 CHANGE_URL = reverse("v1:auth-password-change")
 RESET_URL = reverse("v1:auth-password-reset")
 RESET_CONFIRM_URL = reverse("v1:auth-password-reset-confirm")
-LOGOUT_ALL_URL = reverse("v1:auth-logout-all")
 ME_URL = reverse("v1:user-me")
-NEW_PASSWORD = "a-brand-new-passphrase-77"
-LINK_TOKEN = re.compile(r"[?&]token=([^&\s]+)")
-LINK_UID = re.compile(r"[?&]uid=([^&\s]+)")
+PASSWORD, NEW_PASSWORD = UserFactory.PASSWORD, "a-brand-new-passphrase-77"
+ACCEPTED = (202, {"detail": MAIL_ACCEPTED})
 
 
-def sent_link(pattern: re.Pattern[str]) -> str:
-    """Return what ``pattern`` finds in the one e-mail sent."""
+def sent_link(name: str) -> str:
+    """Return the ``name`` parameter of the link in the one e-mail sent."""
     assert len(mail.outbox) == 1, [message.subject for message in mail.outbox]
-    found = pattern.search(mail.outbox[0].body)
-    assert found, mail.outbox[0].body
-    return found.group(1)
+    return re.search(rf"[?&]{name}=([^&\s]+)", mail.outbox[0].body).group(1)
 
 
-def signed_in_browser(user: User) -> Client:
-    """Return a client signed in to a Django session as ``user`` (admin, browsable API)."""
+def browser_of(user: User) -> Client:
     browser = Client()
     browser.force_login(user)
     return browser
 
 
+def signed_out(browser: Client, *authorizations: str) -> bool:
+    """Tell whether the browser session and every ``Authorization`` header have ended."""
+    statuses = [APIClient().get(ME_URL, HTTP_AUTHORIZATION=auth) for auth in authorizations]
+    return {r.status_code for r in [browser.get(ME_URL), *statuses]} == {401}
+
+
+def reset(client: APIClient, uid: str, token: str, password: str = NEW_PASSWORD) -> object:
+    """Post a reset link's ``uid`` and ``token`` with a new password."""
+    return client.post(RESET_CONFIRM_URL, {"uid": uid, "token": token, "new_password": password})
+
+
 @pytest.fixture
 def unverified(db: None) -> User:
-    """Return a user who registered and has not followed the link yet."""
     return UserFactory(email_verified=False)
 
 
-class TestEmailVerification:
-    def test_registration_sends_a_link_that_opens_the_account(
-        self,
-        api_client: APIClient,
-        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-    ) -> None:
-        with django_capture_on_commit_callbacks(execute=True):
-            user = user_register(email="ada@example.com", password=UserFactory.PASSWORD)
-        assert user is not None
-        assert mail.outbox[0].subject == VERIFICATION_SUBJECT
-        assert authenticate(email="ada@example.com", password=UserFactory.PASSWORD) is None
-
-        response = api_client.post(VERIFY_URL, {"token": sent_link(LINK_TOKEN)})
-
-        assert response.status_code == status.HTTP_204_NO_CONTENT
-        user.refresh_from_db()
-        assert user.email_verified
-        assert authenticate(email="ada@example.com", password=UserFactory.PASSWORD) == user
-
-    def test_following_the_link_twice_is_harmless(
-        self, api_client: APIClient, unverified: User
-    ) -> None:
-        token = email_verification_token(user=unverified)
-        api_client.post(VERIFY_URL, {"token": token})
-
-        response = api_client.post(VERIFY_URL, {"token": token})
-
-        assert response.status_code == status.HTTP_204_NO_CONTENT
-
-    @pytest.mark.parametrize("token", ["", "not-a-token", "a" * 512, "eyJ4Ijo.bad:sig"])
-    def test_a_forged_token_is_a_400(
-        self, api_client: APIClient, unverified: User, token: str
-    ) -> None:
-        response = api_client.post(VERIFY_URL, {"token": token})
-
-        expected = "validation_error" if not token else INVALID_LINK_CODE
-        assert_error(response, status.HTTP_400_BAD_REQUEST, expected)
-        unverified.refresh_from_db()
-        assert not unverified.email_verified
-
-    @pytest.mark.parametrize("change", ["expired", "address-changed"])
-    def test_a_token_that_no_longer_applies_is_refused(
-        self, api_client: APIClient, unverified: User, change: str
-    ) -> None:
-        token = email_verification_token(user=unverified)
-        later = timezone.now() + timedelta(seconds=settings.EMAIL_VERIFICATION_TIMEOUT + 1)
-        if change == "address-changed":
-            User.objects.filter(pk=unverified.pk).update(email="new@example.com")
-
-        with freeze_time(later) if change == "expired" else nullcontext():
-            response = api_client.post(VERIFY_URL, {"token": token})
-
-        assert_error(response, status.HTTP_400_BAD_REQUEST, INVALID_LINK_CODE)
-
-
-class TestResendVerification:
-    def test_answers_the_same_for_any_address(
-        self,
-        api_client: APIClient,
-        user: User,
-        unverified: User,
-        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-    ) -> None:
-        answers = []
-        for email in (user.email, "nobody@example.com", unverified.email):
-            with django_capture_on_commit_callbacks(execute=True):
-                response = api_client.post(RESEND_URL, {"email": email})
-            answers.append((response.status_code, response.json()))
-
-        assert answers == [(status.HTTP_202_ACCEPTED, {"detail": MAIL_ACCEPTED})] * 3
-        # Only the unverified account gets mail; the verified one already has its answer.
-        assert [message.to for message in mail.outbox] == [[unverified.email]]
-        token = sent_link(LINK_TOKEN)
+def test_registration_sends_a_link_that_opens_the_account(
+    api_client: APIClient, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        user = user_register(email="ada@example.com", password=PASSWORD)
+    assert mail.outbox[0].subject == VERIFICATION_SUBJECT
+    assert authenticate(email="ada@example.com", password=PASSWORD) is None
+    token = sent_link("token")
+    # Following the link again is harmless.
+    for _click in range(2):
         assert api_client.post(VERIFY_URL, {"token": token}).status_code == 204
-
-    def test_is_throttled_per_address_from_any_client(
-        self, api_client: APIClient, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "mail_account", "2/hour")
-        addresses = ["198.51.100.1", "198.51.100.2", "2001:db8:1::1"]
-        statuses = [
-            api_client.post(
-                RESEND_URL, {"email": "nobody@example.com"}, REMOTE_ADDR=address
-            ).status_code
-            for address in addresses
-        ]
-
-        assert statuses == [202, 202, 429]
-        other = api_client.post(RESEND_URL, {"email": "else@example.com"}, REMOTE_ADDR="192.0.2.9")
-        assert other.status_code == status.HTTP_202_ACCEPTED
+    assert authenticate(email="ada@example.com", password=PASSWORD) == user
 
 
-class TestPasswordReset:
-    def test_request_answers_the_same_for_any_address(
-        self,
-        api_client: APIClient,
-        user: User,
-        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-    ) -> None:
-        answers = []
-        for email in ("nobody@example.com", user.email.upper()):
-            with django_capture_on_commit_callbacks(execute=True):
-                response = api_client.post(RESET_URL, {"email": email})
-            answers.append((response.status_code, response.json()))
+def test_a_verification_link_that_does_not_apply_is_refused(
+    api_client: APIClient, unverified: User
+) -> None:
+    token = email_verification_token(user=unverified)
+    later = timezone.now() + timedelta(seconds=settings.EMAIL_VERIFICATION_TIMEOUT + 1)
+    with freeze_time(later):
+        assert_error(api_client.post(VERIFY_URL, {"token": token}), 400, INVALID_LINK_CODE)
+    assert_error(api_client.post(VERIFY_URL, {"token": ""}), 400, "validation_error")
+    User.objects.filter(pk=unverified.pk).update(email="new@example.com")
+    for forged in [token, "not-a-token", "a" * 512, "eyJ4Ijo.bad:sig"]:
+        assert_error(api_client.post(VERIFY_URL, {"token": forged}), 400, INVALID_LINK_CODE)
+    unverified.refresh_from_db()
+    assert not unverified.email_verified
 
-        assert answers == [(status.HTTP_202_ACCEPTED, {"detail": MAIL_ACCEPTED})] * 2
-        assert [(message.subject, message.to) for message in mail.outbox] == [
-            (RESET_SUBJECT, [user.email]),
-        ]
 
-    def test_the_link_sets_a_new_password_once_and_ends_every_session(
-        self,
-        api_client: APIClient,
-        user: User,
-        django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
-    ) -> None:
-        browser = signed_in_browser(user)
-        old_session = authorization_for(user)
+def test_resending_answers_the_same_for_any_address(
+    api_client: APIClient, user: User, unverified: User, django_capture_on_commit_callbacks
+) -> None:
+    for email in (user.email, "nobody@example.com", unverified.email):
         with django_capture_on_commit_callbacks(execute=True):
-            api_client.post(RESET_URL, {"email": user.email})
-        link = {"uid": sent_link(LINK_UID), "token": sent_link(LINK_TOKEN)}
-
-        response = api_client.post(RESET_CONFIRM_URL, {**link, "new_password": NEW_PASSWORD})
-
-        assert response.status_code == status.HTTP_204_NO_CONTENT
-        assert authenticate(email=user.email, password=NEW_PASSWORD) == user
-        assert authenticate(email=user.email, password=UserFactory.PASSWORD) is None
-        again = api_client.post(RESET_CONFIRM_URL, {**link, "new_password": "another-one-99x"})
-        assert_error(again, status.HTTP_400_BAD_REQUEST, INVALID_LINK_CODE)
-        assert browser.get(ME_URL).status_code == status.HTTP_401_UNAUTHORIZED
-        stale = api_client.get(ME_URL, HTTP_AUTHORIZATION=old_session)
-        assert stale.status_code == status.HTTP_401_UNAUTHORIZED
-
-    def test_the_link_verifies_the_address_so_a_squatted_account_is_taken_back(
-        self, api_client: APIClient, unverified: User
-    ) -> None:
-        link = {
-            "uid": password_reset_uid(user=unverified),
-            "token": password_reset_token(user=unverified),
-        }
-
-        response = api_client.post(RESET_CONFIRM_URL, {**link, "new_password": NEW_PASSWORD})
-
-        assert response.status_code == status.HTTP_204_NO_CONTENT
-        assert authenticate(email=unverified.email, password=NEW_PASSWORD) == unverified
-
-    def test_the_link_expires(self, api_client: APIClient, user: User) -> None:
-        link = {"uid": password_reset_uid(user=user), "token": password_reset_token(user=user)}
-        later = timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1)
-
-        with freeze_time(later):
-            response = api_client.post(RESET_CONFIRM_URL, {**link, "new_password": NEW_PASSWORD})
-
-        assert_error(response, status.HTTP_400_BAD_REQUEST, INVALID_LINK_CODE)
-
-    def test_the_password_validators_apply(self, api_client: APIClient, user: User) -> None:
-        link = {"uid": password_reset_uid(user=user), "token": password_reset_token(user=user)}
-
-        response = api_client.post(RESET_CONFIRM_URL, {**link, "new_password": "password"})
-
-        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
-        assert set(response.json()["error"]["details"]) == {"new_password"}
-        assert authenticate(email=user.email, password=UserFactory.PASSWORD) == user
-
-    @pytest.mark.parametrize(
-        ("uid", "token"),
-        [("", "x"), ("!!", "x"), ("MTIz", "x"), ("AAAAAAAAAAAAAAAAAAAAAA", "1-2"), ("bm9wZQ", "")],
-    )
-    def test_a_bad_link_is_a_400(self, api_client: APIClient, uid: str, token: str) -> None:
-        response = api_client.post(
-            RESET_CONFIRM_URL, {"uid": uid, "token": token, "new_password": NEW_PASSWORD}
-        )
-
-        expected = "validation_error" if not (uid and token) else INVALID_LINK_CODE
-        assert_error(response, status.HTTP_400_BAD_REQUEST, expected)
+            response = api_client.post(RESEND_URL, {"email": email})
+        assert (response.status_code, response.json()) == ACCEPTED
+    # Only the unverified account gets mail; the verified one already has its answer.
+    assert [message.to for message in mail.outbox] == [[unverified.email]]
+    assert api_client.post(VERIFY_URL, {"token": sent_link("token")}).status_code == 204
 
 
-class TestPasswordChange:
-    def test_needs_the_current_password(self, user: User) -> None:
-        client = APIClient(HTTP_AUTHORIZATION=authorization_for(user))
-
-        response = client.post(
-            CHANGE_URL, {"current_password": "wrong-guess", "new_password": NEW_PASSWORD}
-        )
-
-        assert_error(response, status.HTTP_400_BAD_REQUEST, "wrong_password")
-        assert set(response.json()["error"]["details"]) == {"current_password"}
-        assert authenticate(email=user.email, password=UserFactory.PASSWORD) == user
-
-    def test_the_password_validators_apply(self, user: User) -> None:
-        client = APIClient(HTTP_AUTHORIZATION=authorization_for(user))
-
-        response = client.post(
-            CHANGE_URL, {"current_password": UserFactory.PASSWORD, "new_password": "12345678"}
-        )
-
-        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
-        assert set(response.json()["error"]["details"]) == {"new_password"}
-
-    def test_ends_every_other_session_and_starts_a_new_one(self, user: User) -> None:
-        other_device = authorization_for(user)
-        browser = signed_in_browser(user)
-        client = APIClient(HTTP_AUTHORIZATION=authorization_for(user))
-
-        response = client.post(
-            CHANGE_URL, {"current_password": UserFactory.PASSWORD, "new_password": NEW_PASSWORD}
-        )
-
-        assert response.status_code == status.HTTP_200_OK
-        assert set(response.json()) == set(SessionSerializer().fields)
-        assert authenticate(email=user.email, password=NEW_PASSWORD) == user
-        stale = APIClient().get(ME_URL, HTTP_AUTHORIZATION=other_device)
-        assert stale.status_code == status.HTTP_401_UNAUTHORIZED
-        assert browser.get(ME_URL).status_code == status.HTTP_401_UNAUTHORIZED
-
-    def test_needs_authentication(self, api_client: APIClient) -> None:
-        response = api_client.post(
-            CHANGE_URL, {"current_password": "x", "new_password": NEW_PASSWORD}
-        )
-
-        assert_error(response, status.HTTP_401_UNAUTHORIZED, "not_authenticated")
+def test_resending_is_throttled_per_address_from_any_client(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "mail_account", "2/hour")
+    statuses = [
+        api_client.post(RESEND_URL, {"email": "nobody@example.com"}, REMOTE_ADDR=ip).status_code
+        for ip in ["198.51.100.1", "198.51.100.2", "2001:db8:1::1"]
+    ]
+    assert statuses == [202, 202, 429]
+    other = api_client.post(RESEND_URL, {"email": "else@example.com"}, REMOTE_ADDR="192.0.2.9")
+    assert other.status_code == 202
 
 
-class TestSignOutEverywhere:
-    def test_ends_every_session_of_the_user_only(self, user: User, other_user: User) -> None:
-        sessions = [authorization_for(user), authorization_for(user)]
-        browser = signed_in_browser(user)
-        bystander = authorization_for(other_user)
+def test_a_reset_link_sets_a_new_password_once_and_ends_every_session(
+    api_client: APIClient, user: User, django_capture_on_commit_callbacks
+) -> None:
+    browser, old_session = browser_of(user), authorization_for(user)
+    for email in ("nobody@example.com", user.email.upper()):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_client.post(RESET_URL, {"email": email})
+        assert (response.status_code, response.json()) == ACCEPTED
+    assert [(m.subject, m.to) for m in mail.outbox] == [(RESET_SUBJECT, [user.email])]
+    link = (sent_link("uid"), sent_link("token"))
+    assert reset(api_client, *link).status_code == 204
+    assert authenticate(email=user.email, password=NEW_PASSWORD) == user
+    assert authenticate(email=user.email, password=PASSWORD) is None
+    assert_error(reset(api_client, *link, "another-one-99x"), 400, INVALID_LINK_CODE)
+    assert signed_out(browser, old_session)
 
-        response = APIClient(HTTP_AUTHORIZATION=sessions[0]).post(LOGOUT_ALL_URL)
 
-        assert response.status_code == status.HTTP_204_NO_CONTENT
-        for session in sessions:
-            stale = APIClient().get(ME_URL, HTTP_AUTHORIZATION=session)
-            assert stale.status_code == status.HTTP_401_UNAUTHORIZED
-        assert browser.get(ME_URL).status_code == status.HTTP_401_UNAUTHORIZED
-        assert APIClient().get(ME_URL, HTTP_AUTHORIZATION=bystander).status_code == 200
-        user.refresh_from_db()
-        fresh = APIClient().get(ME_URL, HTTP_AUTHORIZATION=authorization_for(user))
-        assert fresh.status_code == status.HTTP_200_OK
+def test_a_reset_link_must_be_live_and_verifies_the_address(
+    api_client: APIClient, unverified: User
+) -> None:
+    # Following the link proves the address: its owner takes back an account someone else
+    # registered with it.
+    uid, token = password_reset_uid(user=unverified), password_reset_token(user=unverified)
+    for link in [("", "x"), ("bm9wZQ", "")]:
+        assert_error(reset(api_client, *link), 400, "validation_error")
+    for link in [("!!", "x"), ("MTIz", "x"), ("AAAAAAAAAAAAAAAAAAAAAA", "1-2"), (uid, "1-2")]:
+        assert_error(reset(api_client, *link), 400, INVALID_LINK_CODE)
+    weak = reset(api_client, uid, token, "password")
+    assert_error(weak, 400, "validation_error")
+    assert set(weak.json()["error"]["details"]) == {"new_password"}
+    with freeze_time(timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 1)):
+        assert_error(reset(api_client, uid, token), 400, INVALID_LINK_CODE)
+    assert reset(api_client, uid, token).status_code == 204
+    assert authenticate(email=unverified.email, password=NEW_PASSWORD) == unverified
+
+
+def test_a_password_change_needs_the_current_one_and_ends_every_other_session(
+    user: User,
+) -> None:
+    other_device, browser = authorization_for(user), browser_of(user)
+    client = APIClient(HTTP_AUTHORIZATION=authorization_for(user))
+    wrong = client.post(CHANGE_URL, {"current_password": "wrong", "new_password": NEW_PASSWORD})
+    assert_error(wrong, 400, "wrong_password")
+    assert set(wrong.json()["error"]["details"]) == {"current_password"}
+    weak = client.post(CHANGE_URL, {"current_password": PASSWORD, "new_password": "12345678"})
+    assert_error(weak, 400, "validation_error")
+    assert set(weak.json()["error"]["details"]) == {"new_password"}
+    assert authenticate(email=user.email, password=PASSWORD) == user
+    response = client.post(CHANGE_URL, {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
+    assert set(response.json()) == set(SessionSerializer().fields)
+    assert authenticate(email=user.email, password=NEW_PASSWORD) == user
+    assert signed_out(browser, other_device)
+
+
+def test_signing_out_everywhere_ends_every_session_of_the_user_only(
+    user: User, other_user: User
+) -> None:
+    sessions, browser = [authorization_for(user), authorization_for(user)], browser_of(user)
+    bystander = authorization_for(other_user)
+    response = APIClient().post(reverse("v1:auth-logout-all"), HTTP_AUTHORIZATION=sessions[0])
+    assert response.status_code == 204
+    assert signed_out(browser, *sessions)
+    assert APIClient().get(ME_URL, HTTP_AUTHORIZATION=bystander).status_code == 200
+    fresh = APIClient().get(ME_URL, HTTP_AUTHORIZATION=authorization_for(user))
+    assert fresh.status_code == 200

@@ -2,8 +2,7 @@
 
 The spellings are the ones that once slipped between the parts of the project: NFKC
 (Django's ``clean()``) against the address as typed, and Python's ``lower()`` against the
-database's ``UPPER()``. Each is tried at registration, at the database's unique index, at
-login and in the login throttle's key.
+database's ``UPPER()``.
 """
 
 import pytest
@@ -32,18 +31,11 @@ SPELLINGS = [
     pytest.param(IDN, "bob@xn--bcher-kva.example", id="punycode-idn"),
     pytest.param("bob@example.com", " BOB@Example.COM ", id="case-and-space"),
 ]
-# A different letter, and so a different address and account: the dotless i.
-DOTLESS = ("missis@example.com", "m\u0131ssis@example.com")
 
 
 @pytest.mark.parametrize(
     ("address", "expected"),
     [
-        ("bob@\uff45xample.com", "bob@example.com"),
-        ("mi\u017fsis@example.com", "missis@example.com"),
-        ("\u212aelvin@example.com", "kelvin@example.com"),
-        ("bob@bu\u0308cher.example", IDN),
-        ("bob@xn--bcher-kva.example", IDN),
         ("Bob@B\u00dcCHER.Example", IDN),
         ("bob@example\u3002com", "bob@example.com"),
         ("m\u0131ssis@example.com", "m\u0131ssis@example.com"),
@@ -57,54 +49,40 @@ def test_canonical_email(address: str, expected: str) -> None:
     assert canonical_email(expected) == expected
 
 
+def throttle_key(email: str) -> str | None:
+    request = APIRequestFactory().post("/", {"email": email}, format="json")
+    key = LoginAccountThrottle().get_cache_key(Request(request, parsers=[JSONParser()]), None)
+    admin_request = APIRequestFactory().post("/", {"username": email}, format="multipart")
+    assert AdminLoginAccountThrottle().get_cache_key(admin_request, view=None) == key
+    return key
+
+
 @pytest.mark.django_db
-class TestOneAccountPerAddress:
-    @pytest.mark.parametrize(("address", "spelling"), SPELLINGS)
-    def test_registration_and_the_database_refuse_another_spelling(
-        self, address: str, spelling: str
-    ) -> None:
-        user = user_create(email=address, password=PASSWORD)
-
-        with pytest.raises(ConflictError) as excinfo:
-            user_create(email=spelling, password=PASSWORD)
-        # A sign-up gets the answer a free address gets (its owner is warned by mail).
-        assert user_register(email=spelling, password=PASSWORD) is None
-        with pytest.raises(IntegrityError), transaction.atomic():
-            User.objects.create(email=spelling)
-
-        assert excinfo.value.code == EMAIL_TAKEN_CODE
-        assert list(User.objects.all()) == [user]
-
-    @pytest.mark.parametrize(("address", "spelling"), SPELLINGS)
-    def test_login_and_lookup_find_the_account(self, address: str, spelling: str) -> None:
-        user = UserFactory(email=address)
-
-        assert user_get_by_email(email=spelling) == user
-        assert authenticate(username=spelling, password=PASSWORD) == user
-
-    def test_the_dotless_i_is_another_address(self) -> None:
-        address, spelling = DOTLESS
-        user = UserFactory(email=address)
-
-        assert user_get_by_email(email=spelling) is None
-        assert authenticate(username=spelling, password=PASSWORD) is None
-        assert user_create(email=spelling, password=PASSWORD) != user
+@pytest.mark.parametrize(("address", "spelling"), SPELLINGS)
+def test_every_spelling_meets_the_one_account(address: str, spelling: str) -> None:
+    user = UserFactory(email=address)
+    assert canonical_email(spelling) == user.email
+    assert user_get_by_email(email=spelling) == user
+    assert authenticate(username=spelling, password=PASSWORD) == user
+    assert throttle_key(spelling) == throttle_key(address)
+    with pytest.raises(ConflictError) as excinfo:
+        user_create(email=spelling, password=PASSWORD)
+    assert excinfo.value.code == EMAIL_TAKEN_CODE
+    # A sign-up gets the answer a free address gets (its owner is warned by mail).
+    assert user_register(email=spelling, password=PASSWORD) is None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email=spelling)
+    assert list(User.objects.all()) == [user]
 
 
-@pytest.mark.parametrize(
-    ("address", "spelling"), [*SPELLINGS, pytest.param(*DOTLESS, id="dotless-i")]
-)
-def test_the_login_throttles_key_an_address_as_the_login_finds_it(
-    address: str, spelling: str
-) -> None:
-    factory = APIRequestFactory()
-    throttle = LoginAccountThrottle()
-
-    def key(email: str) -> str | None:
-        request = factory.post("/", {"email": email}, format="json")
-        return throttle.get_cache_key(Request(request, parsers=[JSONParser()]), view=None)
-
-    same_account = canonical_email(address) == canonical_email(spelling)
-    assert (key(address) == key(spelling)) is same_account
-    admin_request = factory.post("/", {"username": spelling}, format="multipart")
-    assert AdminLoginAccountThrottle().get_cache_key(admin_request, view=None) == key(spelling)
+@pytest.mark.django_db
+def test_the_dotless_i_is_another_address() -> None:
+    # A different letter, which mail servers deliver elsewhere: another address and account.
+    address, spelling = "missis@example.com", "m\u0131ssis@example.com"
+    user = UserFactory(email=address)
+    assert user_get_by_email(email=spelling) is None
+    assert authenticate(username=spelling, password=PASSWORD) is None
+    assert throttle_key(spelling) != throttle_key(address)
+    # The throttle's cache holds no address, only a keyed hash of it.
+    assert "missis" not in throttle_key(address)
+    assert user_create(email=spelling, password=PASSWORD) != user

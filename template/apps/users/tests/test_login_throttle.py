@@ -1,15 +1,14 @@
-"""Login counts the attempts on each account, whatever address they come from.
+"""Logins are counted per client and per account, at the API and at the admin alike.
 
-The ``auth`` scope counts per address; a botnet, or a client with many IPv6 networks, has
-as many addresses as it likes. The ``login_account`` scope counts per submitted e-mail.
+A botnet, or a client with many IPv6 networks, is as many clients as it likes: the
+``login_account`` scope counts the attempts on each submitted e-mail, from anywhere.
 """
 
-from typing import Any
+import importlib
 
 import pytest
-from django.core.cache import cache
-from django.urls import reverse
-from rest_framework import status
+from django.test import Client
+from django.urls import clear_url_caches, reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -20,123 +19,105 @@ from common.tests.helpers import LOGIN_URL_NAME, assert_error, wrong_password_lo
 pytestmark = pytest.mark.django_db
 
 LOGIN_URL = reverse(LOGIN_URL_NAME)
-ATTEMPTS_ALLOWED = 3
+PASSWORD = UserFactory.PASSWORD
 # A client of each kind a botnet is made of: IPv4 addresses and IPv6 /64 networks.
-ADDRESSES = ["198.51.100.1", "2001:db8:1::1", "198.51.100.2", "2001:db8:2::1", "198.51.100.3"]
-
-
-class KeyRecorder:
-    """Stands in for the throttles' cache, noting every key they read or write."""
-
-    def __init__(self) -> None:
-        self.keys: list[str] = []
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """Note the key and read the real cache."""
-        self.keys.append(key)
-        return cache.get(key, default)
-
-    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
-        """Note the key and write the real cache."""
-        self.keys.append(key)
-        cache.set(key, value, timeout)
+ADDRESSES = ["198.51.100.1", "2001:db8:1::1", "198.51.100.2", "2001:db8:2::1"]
 
 
 @pytest.fixture(autouse=True)
-def _strict_account_rate(monkeypatch: pytest.MonkeyPatch) -> None:
+def _strict_rates(monkeypatch: pytest.MonkeyPatch) -> None:
     # DRF reads the rates once, at import: change the dict it keeps, not the settings.
-    rates = SimpleRateThrottle.THROTTLE_RATES
-    monkeypatch.setitem(rates, "login_account", f"{ATTEMPTS_ALLOWED}/hour")
-    # Each address stays far below its own limit.
-    monkeypatch.setitem(rates, "auth", "1000/minute")
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "login_account", "3/hour")
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth", "3/minute")
+
+
+def admin_login(client: Client, email: str, password: str, address: str = ADDRESSES[0]):
+    data = {"username": email, "password": password, "next": reverse("admin:index")}
+    return client.post(reverse("admin:login"), data, REMOTE_ADDR=address)
 
 
 def test_an_account_is_refused_after_its_rate_from_any_address(
     api_client: APIClient, user: User
 ) -> None:
-    statuses = wrong_password_logins(api_client, user.email, ADDRESSES[:ATTEMPTS_ALLOWED])
-    response = api_client.post(
-        LOGIN_URL,
-        {"email": user.email, "password": UserFactory.PASSWORD},
-        REMOTE_ADDR=ADDRESSES[ATTEMPTS_ALLOWED],
-    )
-
-    assert statuses == [status.HTTP_401_UNAUTHORIZED] * ATTEMPTS_ALLOWED
-    assert_error(response, status.HTTP_429_TOO_MANY_REQUESTS, "throttled")
+    assert wrong_password_logins(api_client, user.email, ADDRESSES[:3]) == [401] * 3
+    credentials = {"email": user.email, "password": PASSWORD}
+    response = api_client.post(LOGIN_URL, credentials, REMOTE_ADDR=ADDRESSES[3])
+    assert_error(response, 429, "throttled")
     assert response.data["error"]["details"]["wait"] > 0
+    other = {"email": UserFactory().email, "password": PASSWORD}
+    assert api_client.post(LOGIN_URL, other, REMOTE_ADDR=ADDRESSES[3]).status_code == 200
 
 
-def test_other_accounts_are_not_affected(api_client: APIClient, user: User) -> None:
-    wrong_password_logins(api_client, user.email, ADDRESSES[:ATTEMPTS_ALLOWED])
-    other = UserFactory()
-
-    credentials = {"email": other.email, "password": UserFactory.PASSWORD}
-
-    response = api_client.post(LOGIN_URL, credentials, REMOTE_ADDR=ADDRESSES[0])
-
-    assert response.status_code == status.HTTP_200_OK
-
-
-def test_the_cache_keys_do_not_hold_the_email(
-    api_client: APIClient, user: User, monkeypatch: pytest.MonkeyPatch
+def test_a_login_without_a_usable_email_is_refused_and_never_a_500(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorder = KeyRecorder()
-    monkeypatch.setattr(SimpleRateThrottle, "cache", recorder)
-
-    wrong_password_logins(api_client, user.email.upper(), ADDRESSES[:1])
-
-    account_keys = [key for key in recorder.keys if key.startswith("throttle_login_account_")]
-    assert account_keys, recorder.keys
-    local_part = user.email.split("@")[0]
-    assert not [key for key in recorder.keys if local_part in key.lower()], recorder.keys
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"password": "wrong-guess"},
-        {"email": None, "password": "wrong-guess"},
-        {"email": ["a@example.com"], "password": "wrong-guess"},
-        {"email": {"a": "b"}, "password": "wrong-guess"},
-        ["a@example.com", "wrong-guess"],
-    ],
-    ids=["missing", "null", "list", "object", "body-a-list"],
-)
-def test_a_login_without_a_usable_email_is_a_validation_error(
-    api_client: APIClient, body: object
-) -> None:
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "auth", "1000/minute")
+    # Each refused body, sent more often than an account's rate: counted for no account.
+    for body in [{}, {"email": None}, {"email": ["a@example.com"]}, {"email": {"a": "b"}}, ["a"]]:
+        for address in ADDRESSES:
+            response = api_client.post(LOGIN_URL, body, format="json", REMOTE_ADDR=address)
+            assert_error(response, 400, "validation_error")
+    # Valid JSON, but a lone surrogate is no character: it cannot be UTF-8 encoded.
+    body = b'{"email": "a\\ud800@example.com", "password": "x"}'
+    surrogate = api_client.post(LOGIN_URL, body, content_type="application/json")
+    assert_error(surrogate, 400, "validation_error")
+    # An e-mail field refuses a number (400), a text field reads it as "42" (401): either
+    # way no account's e-mail, and never a 429.
     responses = [
-        api_client.post(LOGIN_URL, body, format="json", REMOTE_ADDR=address)
-        for address in ADDRESSES[: ATTEMPTS_ALLOWED + 1]
+        api_client.post(LOGIN_URL, {"email": 42, "password": "x"}, format="json", REMOTE_ADDR=a)
+        for a in ADDRESSES
     ]
-
-    for response in responses:
-        assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
-
-
-def test_a_number_for_the_email_is_answered_as_before_and_never_a_500(
-    api_client: APIClient,
-) -> None:
-    # A login serializer with an e-mail field refuses it (400); one with a text field reads
-    # it as "42", which no account has (401). Either way it is no account's e-mail.
-    payload = {"email": 42, "password": "wrong-guess"}
-    responses = [
-        api_client.post(LOGIN_URL, payload, format="json", REMOTE_ADDR=address)
-        for address in ADDRESSES[: ATTEMPTS_ALLOWED + 1]
-    ]
-
     codes = {(response.status_code, response.json()["error"]["code"]) for response in responses}
     assert len(codes) == 1, codes
-    assert codes <= {
-        (status.HTTP_400_BAD_REQUEST, "validation_error"),
-        (status.HTTP_401_UNAUTHORIZED, "authentication_failed"),
-    }
+    assert codes <= {(400, "validation_error"), (401, "authentication_failed")}
 
 
-def test_an_email_no_encoding_can_hold_is_a_validation_error(api_client: APIClient) -> None:
-    # Valid JSON, but a lone surrogate is no character: the e-mail cannot be UTF-8 encoded.
-    body = b'{"email": "a\\ud800@example.com", "password": "wrong-guess"}'
+@pytest.fixture
+def staff(db: None) -> User:
+    return UserFactory(is_staff=True, is_superuser=True)
 
-    response = api_client.post(LOGIN_URL, body, content_type="application/json")
 
-    assert_error(response, status.HTTP_400_BAD_REQUEST, "validation_error")
+def test_the_admin_login_counts_per_client(client: Client, staff: User) -> None:
+    browser = Client()
+    admin_login(browser, staff.email, "wrong")
+    assert admin_login(browser, staff.email, PASSWORD).status_code == 302
+    assert browser.session["_auth_user_id"] == str(staff.pk)
+    admin_login(client, "nobody@example.com", "wrong")
+    # The client's fourth attempt, on any account: refused before the password is checked.
+    response = admin_login(client, staff.email, PASSWORD)
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many login attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_api_and_the_admin_share_an_accounts_budget(
+    client: Client, api_client: APIClient, staff: User
+) -> None:
+    assert wrong_password_logins(api_client, staff.email, ADDRESSES[:2]) == [401, 401]
+    assert admin_login(client, staff.email, "wrong", ADDRESSES[2]).status_code == 200
+    assert admin_login(client, staff.email, PASSWORD, ADDRESSES[3]).status_code == 429
+
+
+@pytest.fixture
+def urls_with(settings):
+    """Return ``urls_with(**settings)``: change the settings and rebuild the URLs with them."""
+
+    def urls_with(**values: object) -> None:
+        for name, value in values.items():
+            setattr(settings, name, value)
+        importlib.reload(importlib.import_module("config.urls"))
+        clear_url_caches()
+
+    yield urls_with
+    urls_with(ADMIN_URL="admin/", ADMIN_ENABLED=True)
+
+
+def test_the_admin_moves_to_its_path_or_is_turned_off(client: Client, urls_with) -> None:
+    urls_with(ADMIN_URL="backstage-7f3a/")
+    assert client.get("/backstage-7f3a/login/").status_code == 200
+    assert client.get("/admin/login/").status_code == 404
+    urls_with(ADMIN_URL="admin/", ADMIN_ENABLED=False)
+    response = client.get("/admin/login/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
