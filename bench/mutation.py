@@ -69,6 +69,7 @@ EXTRA_TESTS: dict[str, list[str]] = {
     "apps/users/selectors.py": ["apps/users/tests/test_addresses.py"],
     "apps/users/services.py": ["apps/users/tests/test_accounts.py"],
     "apps/users/throttling.py": ["apps/users/tests/test_login_throttle.py"],
+    "apps/users/views.py": ["apps/users/tests/test_accounts.py"],
     "common/apps.py": ["common/tests/test_docs.py"],
     "common/checks/admin.py": ["common/tests/test_checks.py", "common/tests/test_checks_api.py"],
     "common/checks/api.py": ["common/tests/test_checks.py", "common/tests/test_checks_api.py"],
