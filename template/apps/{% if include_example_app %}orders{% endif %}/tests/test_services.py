@@ -56,7 +56,7 @@ def test_refuses_invalid_lines(user: User, product: Product) -> None:
         order_create(user=user, items=[line(product), line(ProductFactory()), line(product)])
     # The lines are validated before anything is written; a quantity of 0 passes the
     # field's validation and is left to the item's check constraint.
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as negative:
         order_create(user=user, items=[line(product, -1)])
     with pytest.raises(IntegrityError):
         order_create(user=user, items=[line(product, 0)])
@@ -64,6 +64,7 @@ def test_refuses_invalid_lines(user: User, product: Product) -> None:
     assert (empty.value.code, empty.value.message) == ("empty_order", services.EMPTY_ORDER)
     assert (twice.value.code, twice.value.message) == ("duplicate_product", DUPLICATE_PRODUCT)
     assert twice.value.details == {"product_ids": [str(product.pk)]}
+    assert "quantity" in negative.value.message_dict
     assert not Order.all_objects.exists()
 
 
