@@ -5,21 +5,14 @@ from rest_framework.test import APIClient
 
 from apps.orders.models import Product
 from apps.orders.tests.factories import ProductFactory
-from apps.users.models import User
 from apps.users.tests.factories import UserFactory
 
 
 @pytest.fixture
-def staff_user(db: None) -> User:
-    """Return a staff user, who may change the catalogue."""
-    return UserFactory(is_staff=True)
-
-
-@pytest.fixture
-def staff_client(staff_user: User) -> APIClient:
-    """Return an API client authenticated as ``staff_user``."""
+def staff_client(db: None) -> APIClient:
+    """Return an API client signed in as a staff user, who may change the catalogue."""
     client = APIClient()
-    client.force_authenticate(user=staff_user)
+    client.force_authenticate(user=UserFactory(is_staff=True))
     return client
 
 

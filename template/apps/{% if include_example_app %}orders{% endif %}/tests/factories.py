@@ -10,8 +10,6 @@ from apps.users.tests.factories import UserFactory
 
 
 class ProductFactory(DjangoModelFactory):
-    """A saved product on sale, priced between 1 and 500."""
-
     class Meta:
         model = Product
 
@@ -19,27 +17,21 @@ class ProductFactory(DjangoModelFactory):
     sku = factory.Sequence(lambda n: f"SKU-{n:06d}")
     description = factory.Faker("sentence")
     price = factory.Faker("pydecimal", left_digits=3, right_digits=2, min_value=1, max_value=500)
-    is_active = True
 
 
 class OrderFactory(DjangoModelFactory):
-    """A saved pending order without lines; ``OrderFactory(items=3)`` adds three.
-
-    With lines, ``total_amount`` is their sum, as the services would have computed it.
-    """
+    """A pending order; ``OrderFactory(items=3)`` adds three lines and totals them."""
 
     class Meta:
         model = Order
         skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
-    status = Order.Status.PENDING
     total_amount = Decimal("0.00")
     notes = factory.Faker("sentence")
 
     @factory.post_generation
     def items(self, create: bool, extracted: int | None, **kwargs: object) -> None:
-        """Add ``extracted`` lines, each with its own product, and total them."""
         if not create or not extracted:
             return
         lines = OrderItemFactory.create_batch(extracted, order=self, **kwargs)
@@ -48,7 +40,7 @@ class OrderFactory(DjangoModelFactory):
 
 
 class OrderItemFactory(DjangoModelFactory):
-    """A saved order line charged at its product's current price."""
+    """A line charged at its product's current price."""
 
     class Meta:
         model = OrderItem
