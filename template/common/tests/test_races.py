@@ -1,7 +1,4 @@
-"""A unique value taken by a concurrent request answers 409 in the error envelope, never 500.
-
-A service with its own error for a taken value meets the race with ``recheck_on_conflict``.
-"""
+"""A unique value taken by a concurrent request answers 409 in the error envelope, never 500."""
 
 import pytest
 from django.db import IntegrityError, transaction

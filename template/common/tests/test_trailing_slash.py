@@ -1,8 +1,5 @@
-"""A URL missing its trailing slash: GETs are redirected, writes answer a 404 naming the URL.
-
-A redirect would lose a write's body (clients follow a 301 with a GET); with ``DEBUG`` on,
-Django raises ``RuntimeError`` instead (a 500).
-"""
+"""A URL missing its slash: GETs are redirected, writes (whose body a redirect would lose,
+and which Django answers with a 500 under DEBUG) get a 404 naming the URL."""
 
 import pytest
 from django.test import Client
