@@ -79,7 +79,7 @@ EXTRA_TESTS: dict[str, list[str]] = {
     "common/checks/settings.py": ["common/tests/test_checks.py", "common/tests/test_checks_api.py"],
     "common/images.py": ["apps/users/tests/test_views.py"],
     "common/metadata.py": ["common/tests/test_cache_control.py"],
-    "common/shutdown.py": ["common/tests/test_health.py", "common/tests/test_gunicorn.py"],
+    "common/shutdown.py": ["common/tests/test_health.py", "common/tests/test_settings.py"],
     "common/storage.py": ["apps/users/tests/test_views.py", "common/tests/test_health.py"],
     "common/admin.py": ["apps/orders/tests/test_admin.py", "apps/users/tests/test_admin.py"],
     "common/docs.py": ["common/tests/test_docs.py"],

@@ -14,40 +14,18 @@ from rest_framework.test import APIClient
 from apps.users.models import User
 from apps.users.tests.factories import UserFactory
 
-# How many random cases Hypothesis draws for a test (the contract test's fuzzing phase): a few
-# on every run, so the suite stays quick, and ten times as many in CI, whose workflow asks for
-# the "ci" profile (pytest --hypothesis-profile=ci; Hypothesis also loads it by itself
-# wherever the CI variable is set).
+# The contract test's fuzzing: a few cases on every run, ten times as many in CI.
 settings.register_profile("default", settings.get_profile("default"), max_examples=5)
 settings.register_profile("ci", settings.get_profile("ci"), max_examples=50)
+_resolved_hosts: dict[str, set[str]] = {}
 
 
-# The garbage collector is tuned for a test run by the two hooks below, and nowhere else.
-# Measured on the default project (two runs each, gc.callbacks summing the collector's time),
-# it took 0.8 to 1.1 s of a run with them and 1.6 to 1.8 s without; the whole suite (926
-# tests, six runs each, alternated) used a median 16.7 s of CPU with them and 18.9 s without.
-# Deleting both brings back Python's defaults; nothing else depends on them.
 def pytest_configure() -> None:
-    """Collect garbage every 10,000 allocations rather than every 700.
-
-    A test allocates far more than 700 objects (a request alone does), and most of them live
-    until the test ends, so the default threshold runs a collection many times per test for
-    little garbage.
-    """
-    gc.set_threshold(10_000, 10, 10)
+    gc.set_threshold(10_000, 10, 10)  # a test keeps what it allocates: collect less often
 
 
 def pytest_collection_finish() -> None:
-    """Leave the objects built before the first test out of every later garbage collection.
-
-    Django, the Hypothesis strategies and the contract test's cases live for the whole run:
-    without this, every full collection walks them all again.
-    """
-    gc.freeze()
-
-
-# Host names looked up once per run, not once per test.
-_resolved_hosts: dict[str, set[str]] = {}
+    gc.freeze()  # what collection built lives all run long: leave it out of every collection
 
 
 def service_hosts(environ: Mapping[str, str]) -> list[str]:
@@ -57,40 +35,30 @@ def service_hosts(environ: Mapping[str, str]) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _no_outside_network() -> None:
-    """Refuse connections to any other host: a test must never call a real outside service."""
-    socket_allow_hosts(
-        service_hosts(os.environ), allow_unix_socket=True, resolution_cache=_resolved_hosts
-    )
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache() -> None:
-    """Start every test with an empty cache, so throttling counts never leak between tests."""
+def _isolated() -> None:
+    """Refuse every outside host; start with an empty cache (throttling counts)."""
+    hosts = service_hosts(os.environ)
+    socket_allow_hosts(hosts, allow_unix_socket=True, resolution_cache=_resolved_hosts)
     cache.clear()
 
 
 @pytest.fixture
 def api_client() -> APIClient:
-    """Return an unauthenticated API client."""
     return APIClient()
 
 
 @pytest.fixture
 def user(db: None) -> User:
-    """Return a saved user whose password is ``UserFactory.PASSWORD``."""
-    return UserFactory()
+    return UserFactory()  # password: UserFactory.PASSWORD
 
 
 @pytest.fixture
 def other_user(db: None) -> User:
-    """Return a second user, for checks that one user cannot see another's data."""
     return UserFactory()
 
 
 @pytest.fixture
 def auth_client(user: User) -> APIClient:
-    """Return an API client authenticated as ``user``."""
     client = APIClient()
     client.force_authenticate(user=user)
     return client

@@ -1,8 +1,4 @@
-"""The abstract base models, on a throwaway concrete model.
-
-The model lives in an isolated app registry and gets its table for the duration of the
-test, so the project needs no migration for it.
-"""
+"""The abstract base models, on a throwaway concrete model with a table for the test only."""
 
 import uuid
 from collections.abc import Iterator
@@ -16,7 +12,7 @@ from common.models import BaseModel, SoftDeleteModel
 
 @pytest.fixture
 def note_model(transactional_db: None) -> Iterator[type[SoftDeleteModel]]:
-    """Create a soft-deletable model and its table; drop the table afterwards."""
+    # Transactional: SQLite cannot change its schema inside a transaction.
     with isolate_apps("common"):
 
         class Note(SoftDeleteModel, BaseModel):
@@ -25,7 +21,6 @@ def note_model(transactional_db: None) -> Iterator[type[SoftDeleteModel]]:
             class Meta:
                 app_label = "common"
 
-    # A transactional test: SQLite cannot change its schema inside a transaction.
     with connection.schema_editor() as editor:
         editor.create_model(Note)
     yield Note
@@ -33,55 +28,22 @@ def note_model(transactional_db: None) -> Iterator[type[SoftDeleteModel]]:
         editor.delete_model(Note)
 
 
-def test_base_model_gives_a_uuid_key_and_timestamps(note_model: type[SoftDeleteModel]) -> None:
-    note = note_model.objects.create(title="first")
+def test_uuid_keys_timestamps_and_soft_delete(note_model: type[SoftDeleteModel]) -> None:
+    note, other = (note_model.objects.create(title=title) for title in "ab")
     created_at, updated_at = note.created_at, note.updated_at
 
-    note.title = "second"
-    note.save()
-
     assert isinstance(note.pk, uuid.UUID)
-    assert updated_at >= created_at
-    assert note.created_at == created_at
-    assert note.updated_at > updated_at
-
-
-class TestSoftDeleteModel:
-    def test_delete_hides_the_row_and_restore_brings_it_back(
-        self, note_model: type[SoftDeleteModel]
-    ) -> None:
-        note = note_model.objects.create(title="first")
-
-        assert note.delete() == (1, {"common.Note": 1})
-
-        assert note.is_deleted
-        assert not note_model.objects.filter(pk=note.pk).exists()
-        assert note_model.all_objects.get(pk=note.pk).is_deleted
-        note.restore()
-        assert not note.is_deleted
-        assert note_model.objects.filter(pk=note.pk).exists()
-
-    def test_hard_delete_removes_the_row(self, note_model: type[SoftDeleteModel]) -> None:
-        note = note_model.objects.create(title="first")
-
-        note.hard_delete()
-
-        assert not note_model.all_objects.filter(pk=note.pk).exists()
-
-    def test_queryset_delete_is_soft(self, note_model: type[SoftDeleteModel]) -> None:
-        note_model.objects.create(title="first")
-        note_model.objects.create(title="second")
-
-        count, per_model = note_model.objects.all().delete()
-
-        assert (count, per_model) == (2, {"common.Note": 2})
-        assert not note_model.objects.exists()
-        assert note_model.all_objects.count() == 2
-
-    def test_queryset_hard_delete_removes_the_rows(self, note_model: type[SoftDeleteModel]) -> None:
-        note_model.objects.create(title="first")
-        note_model.all_objects.create(title="second").delete()
-
-        note_model.all_objects.all().hard_delete()
-
-        assert not note_model.all_objects.exists()
+    assert note.delete() == (1, {"common.Note": 1})
+    assert (note.is_deleted, note.created_at) == (True, created_at)
+    assert note.updated_at > updated_at >= created_at
+    assert list(note_model.objects.all()) == [other]
+    assert note_model.all_objects.get(pk=note.pk).is_deleted
+    note.restore()
+    assert not note.is_deleted
+    assert note_model.objects.count() == 2
+    assert note_model.objects.all().delete() == (2, {"common.Note": 2})
+    assert (note_model.objects.count(), note_model.all_objects.count()) == (0, 2)
+    note.hard_delete()
+    assert list(note_model.all_objects.all()) == [other]
+    note_model.all_objects.all().hard_delete()
+    assert not note_model.all_objects.exists()
