@@ -61,14 +61,28 @@ SOURCE_DIRS = ("apps", "common", "config")
 EXTRA_TESTS: dict[str, list[str]] = {
     "apps/orders/services.py": ["apps/orders/tests/test_tasks.py"],
     "apps/orders/tasks.py": ["apps/orders/tests/test_tasks.py"],
+    "apps/users/admin_site.py": [
+        "apps/users/tests/test_login_throttle.py",
+        "common/tests/test_admin_site.py",
+    ],
+    "apps/users/backends.py": ["apps/users/tests/test_login_throttle.py"],
     "apps/users/emails.py": ["apps/users/tests/test_accounts.py"],
+    "apps/users/jwt_authentication.py": ["apps/users/tests/test_jwt.py"],
+    "apps/users/jwt_services.py": ["apps/users/tests/test_jwt.py"],
     "apps/users/jwt_serializers.py": ["apps/users/tests/test_jwt.py"],
     "apps/users/jwt_urls.py": ["apps/users/tests/test_jwt.py"],
     "apps/users/jwt_views.py": ["apps/users/tests/test_jwt.py"],
     "apps/users/managers.py": ["apps/users/tests/test_models.py"],
     "apps/users/selectors.py": ["apps/users/tests/test_addresses.py"],
+    "apps/users/schema.py": ["common/tests/test_docs.py"],
+    "apps/users/serializers.py": [
+        "apps/users/tests/test_accounts.py",
+        "apps/users/tests/test_jwt.py",
+    ],
     "apps/users/services.py": ["apps/users/tests/test_accounts.py"],
+    "apps/users/sessions.py": ["apps/users/tests/test_jwt.py", "apps/users/tests/test_accounts.py"],
     "apps/users/throttling.py": ["apps/users/tests/test_login_throttle.py"],
+    "apps/users/tokens.py": ["apps/users/tests/test_accounts.py"],
     "apps/users/views.py": ["apps/users/tests/test_accounts.py"],
     "common/apps.py": ["common/tests/test_docs.py"],
     "common/checks/admin.py": ["common/tests/test_checks.py", "common/tests/test_checks_api.py"],
@@ -237,7 +251,7 @@ def mutate(bin_dir: Path, project: Path, path: str, tests: list[str]) -> FileRes
         if label != "killed":
             mutation = job["mutations"][0]
             line_number = mutation["start_pos"][0]
-            change = describe(outcome.get("diff", "") if outcome else "")
+            change = describe((outcome or {}).get("diff") or "")
             result.survivors.append(
                 f"{path}:{line_number} [{label}] {mutation['operator_name']}: {change}"
             )
