@@ -20,6 +20,11 @@ settings.register_profile("ci", settings.get_profile("ci"), max_examples=50)
 _resolved_hosts: dict[str, set[str]] = {}
 
 
+# The garbage collector is tuned for a test run by the two hooks below, and nowhere else.
+# Measured on the default project (two runs each, gc.callbacks summing the collector's time),
+# it took 0.8 to 1.1 s of a run with them and 1.6 to 1.8 s without; the whole suite (926
+# tests, six runs each, alternated) used a median 16.7 s of CPU with them and 18.9 s without.
+# Deleting both brings back Python's defaults; nothing else depends on them.
 def pytest_configure() -> None:
     gc.set_threshold(10_000, 10, 10)  # a test keeps what it allocates: collect less often
 
