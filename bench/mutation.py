@@ -3,8 +3,10 @@
 Renders the default project (or copies one given with --project), installs its
 development lock into a virtual environment, installs cosmic-ray and mutates, one file at a
 time, every hand-written module under ``apps/``, ``common/`` and ``config/`` (tests and
-migrations aside). Each mutant is tested against the tests that exercise its file, not the
-whole suite, with coverage off.
+migrations aside). Each mutant is tested against the tests that run its line, read from one
+run of the suite under coverage with a context per test (``--cov-context=test``). A line
+that only runs on import (a setting, a field, a decorator) is tested against the modules
+mapped to its file below, with coverage off.
 
 Usage: python bench/mutation.py [--project DIR] [--keep DIR] [--data key=value ...]
                                 [--only PATTERN,...] [--list] [--cosmic-ray VENV]
@@ -22,6 +24,7 @@ annotations and the ``*`` that makes arguments keyword-only.
 from __future__ import annotations
 
 import argparse
+import difflib
 import fnmatch
 import json
 import os
@@ -117,6 +120,60 @@ EXTRA_TESTS: dict[str, list[str]] = {
 }
 
 
+def measure_contexts(project: Path, workdir: Path) -> dict[str, dict[str, list[str]]]:
+    """Run the suite once under coverage; return, per file and line, the tests that run it.
+
+    The contract test is left out: it pauses coverage while its generated cases run.
+    """
+    print("recording which tests run each line ...", flush=True)
+    env = {**os.environ, "COVERAGE_FILE": str(workdir / ".coverage-contexts")}
+    pytest = [".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    coverage = ["--cov", "--cov-context=test", "--cov-report=", "--cov-fail-under=0"]
+    ignored = ["--ignore=common/tests/test_api_contract.py"]
+    result = subprocess.run(
+        [*pytest, *coverage, *ignored], cwd=project, env=env, capture_output=True, check=False
+    )
+    if result.returncode != 0:
+        sys.exit(f"the suite fails under coverage:\n{result.stdout.decode()[-3000:]}")
+    report = workdir / "contexts.json"
+    run([".venv/bin/coverage", "json", "--show-contexts", "-o", str(report)], cwd=project)
+    files = json.loads(report.read_text())["files"]
+    return {
+        path: {
+            line: sorted({label.rsplit("|", 1)[0] for label in labels if label})
+            for line, labels in data["contexts"].items()
+        }
+        for path, data in files.items()
+    }
+
+
+def run_mutant(plan_file: str) -> int:
+    """Run the tests for the mutant now applied to a file (cosmic-ray's test command).
+
+    The plan names the file, its original text, the tests that run each of its lines and
+    the modules mapped to it. The tests that run a changed line go first; a changed line
+    that no test runs (one that runs on import) brings in the mapped modules.
+    """
+    plan = json.loads(Path(plan_file).read_text())
+    original = plan["original"].splitlines()
+    mutated = Path(plan["path"]).read_text(encoding="utf-8").splitlines()
+    changed = set()
+    matcher = difflib.SequenceMatcher(a=original, b=mutated, autojunk=False)
+    for tag, first, last, _, _ in matcher.get_opcodes():
+        if tag != "equal":
+            changed.update(str(line) for line in range(first + 1, max(last, first + 1) + 1))
+    selected: dict[str, None] = {}
+    for line in sorted(changed, key=int):
+        tests = plan["lines"].get(line, [])
+        if not tests:
+            selected.update(dict.fromkeys(plan["modules"]))
+        selected.update(dict.fromkeys(tests))
+    own = tuple(plan["modules"])
+    ordered = sorted(selected, key=lambda test: not test.startswith(own))
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    return subprocess.run([*PYTEST, *ordered], env=env, check=False).returncode
+
+
 def tests_for(project: Path, path: str) -> list[str]:
     """Return the test modules run against the mutants of ``path`` (a project-relative file)."""
     parts = Path(path).parts
@@ -202,8 +259,14 @@ def targets(project: Path, only: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def mutate(bin_dir: Path, project: Path, path: str, tests: list[str]) -> FileResult:
-    """Run cosmic-ray on one file against ``tests`` and read the outcome of each mutant."""
+def mutate(
+    bin_dir: Path, project: Path, path: str, tests: list[str], lines: dict[str, list[str]]
+) -> FileResult:
+    """Run cosmic-ray on one file and read the outcome of each mutant.
+
+    ``lines`` names the tests that run each line of the file; ``tests`` are the modules
+    mapped to it, for lines that run on import.
+    """
     name = path.removesuffix(".py").replace("/", "-")
     command = [*PYTEST, *tests]
     # Plugins are named on the command line; auto-loading them all is the slow part.
@@ -212,9 +275,15 @@ def mutate(bin_dir: Path, project: Path, path: str, tests: list[str]) -> FileRes
     baseline = subprocess.run(command, cwd=project, env=env, capture_output=True, check=False)
     if baseline.returncode != 0:
         sys.exit(f"the tests fail without mutations: cd {project} && {' '.join(command)}")
-    timeout = max(60.0, 10 * (time.perf_counter() - start))
+    # A changed line may run more tests than the mapped modules: the whole suite at most.
+    timeout = max(180.0, 10 * (time.perf_counter() - start))
 
-    test_command = "env PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 " + " ".join(command)
+    plan = project / f"cosmic-ray-{name}.json"
+    original = (project / path).read_text(encoding="utf-8")
+    plan.write_text(
+        json.dumps({"path": path, "original": original, "lines": lines, "modules": tests})
+    )
+    test_command = f"{sys.executable} {Path(__file__).resolve()} --run-mutant {plan}"
     config = project / f"cosmic-ray-{name}.toml"
     session = project / f"cosmic-ray-{name}.sqlite"
     config.write_text(
@@ -346,12 +415,15 @@ def main() -> int:
     parser.add_argument(
         "--list", action="store_true", help="print the files and their tests, mutate nothing"
     )
+    parser.add_argument("--run-mutant", help=argparse.SUPPRESS)
     parser.add_argument(
         "--only",
         default="",
         help="comma-separated file patterns, e.g. apps/orders/services.py,common/*",
     )
     args = parser.parse_args()
+    if args.run_mutant:
+        return run_mutant(args.run_mutant)
     only = [name for name in args.only.split(",") if name]
 
     if args.keep:
@@ -368,13 +440,14 @@ def main() -> int:
                 print(f"{path}: {' '.join(tests) or '(no tests)'}")
             return 0
         bin_dir = Path(args.cosmic_ray, "bin") if args.cosmic_ray else install_cosmic_ray(workdir)
+        contexts = measure_contexts(project, workdir)
         results = []
         for path, tests in targets(project, only).items():
             if not tests:
                 results.append(FileResult(path=path, untested=True))
                 continue
             print(f"mutating {path} against {' '.join(tests)} ...", flush=True)
-            results.append(mutate(bin_dir, project, path, tests))
+            results.append(mutate(bin_dir, project, path, tests, contexts.get(path, {})))
         report(results)
     finally:
         if cleanup:
