@@ -136,8 +136,11 @@ def measure_contexts(project: Path, workdir: Path) -> dict[str, dict[str, list[s
     if result.returncode != 0:
         sys.exit(f"the suite fails under coverage:\n{result.stdout.decode()[-3000:]}")
     report = workdir / "contexts.json"
-    run([".venv/bin/coverage", "json", "--show-contexts", "-o", str(report)], cwd=project)
+    data = f"--data-file={env['COVERAGE_FILE']}"
+    run([".venv/bin/coverage", "json", data, "--show-contexts", "-o", str(report)], cwd=project)
     files = json.loads(report.read_text())["files"]
+    if not files or any(not (project / path).is_file() for path in files):
+        sys.exit(f"the coverage report names files outside {project}: {sorted(files)[:3]}")
     return {
         path: {
             line: sorted({label.rsplit("|", 1)[0] for label in labels if label})
@@ -184,6 +187,9 @@ def tests_for(project: Path, path: str) -> list[str]:
         candidates.append(str(package / "tests/test_views.py"))
     if parts[0] == "config":
         candidates.append("common/tests/test_settings.py")
+    # A field, index or constraint changed without its migration fails the migrations test.
+    if parts[-1] in ("models.py", "managers.py"):
+        candidates.append("common/tests/test_models.py")
     candidates += EXTRA_TESTS.get(path, [])
     return [test for test in dict.fromkeys(candidates) if (project / test).is_file()]
 
@@ -212,7 +218,7 @@ def prepare_project(args: argparse.Namespace, workdir: Path) -> Path:
     project = workdir / "project"
     if args.project:
         source = Path(args.project).resolve()
-        ignore = shutil.ignore_patterns(".venv", "cosmic-ray-*", "__pycache__")
+        ignore = shutil.ignore_patterns(".venv", ".coverage*", "cosmic-ray-*", "__pycache__")
         shutil.copytree(source, project, ignore=ignore)
         if (source / ".venv").is_dir():
             (project / ".venv").symlink_to(source / ".venv")

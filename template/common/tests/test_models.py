@@ -1,9 +1,11 @@
-"""The abstract base models, on a throwaway concrete model with a table for the test only."""
+"""The abstract base models, on a throwaway concrete model, and every model's migrations."""
 
+import io
 import uuid
 from collections.abc import Iterator
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, models
 from django.test.utils import isolate_apps
 
@@ -47,3 +49,13 @@ def test_uuid_keys_timestamps_and_soft_delete(note_model: type[SoftDeleteModel])
     assert list(note_model.all_objects.all()) == [other]
     note_model.all_objects.all().hard_delete()
     assert not note_model.all_objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration() -> None:
+    """A field, index or constraint edited without ``makemigrations`` fails here, not in deploy."""
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", check=True, dry_run=True, stdout=out)
+    except SystemExit:
+        pytest.fail(f"models changed without a migration:\n{out.getvalue()}")
