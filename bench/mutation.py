@@ -61,6 +61,9 @@ PYTEST = [
 # module of an app, the settings tests for config/, and the modules below where the
 # behaviour is tested elsewhere. Missing modules (a test of an option that is off) are left out.
 SOURCE_DIRS = ("apps", "common", "config")
+# The contract test needs its plugins: schemathesis for its cases, hypothesis for its profiles.
+CONTRACT_TEST = "common/tests/test_api_contract.py"
+CONTRACT_PLUGINS = ["-p", "schemathesis", "-p", "hypothesis"]
 EXTRA_TESTS: dict[str, list[str]] = {
     "apps/orders/services.py": ["apps/orders/tests/test_tasks.py"],
     "apps/orders/tasks.py": ["apps/orders/tests/test_tasks.py"],
@@ -174,7 +177,13 @@ def run_mutant(plan_file: str) -> int:
     own = tuple(plan["modules"])
     ordered = sorted(selected, key=lambda test: not test.startswith(own))
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    return subprocess.run([*PYTEST, *ordered], env=env, check=False).returncode
+    return subprocess.run(pytest_command(ordered), env=env, check=False).returncode
+
+
+def pytest_command(tests: list[str]) -> list[str]:
+    """The pytest command line for ``tests``, with the contract test's plugins if it is one."""
+    plugins = CONTRACT_PLUGINS if any(test.startswith(CONTRACT_TEST) for test in tests) else []
+    return [*PYTEST, *plugins, *tests]
 
 
 def tests_for(project: Path, path: str) -> list[str]:
@@ -190,6 +199,12 @@ def tests_for(project: Path, path: str) -> list[str]:
     # A field, index or constraint changed without its migration fails the migrations test.
     if parts[-1] in ("models.py", "managers.py"):
         candidates.append("common/tests/test_models.py")
+    # What a view or serializer declares for the schema is proven by the docs tests and, for
+    # the statuses and bodies, by the contract test (the slowest: it goes last).
+    if parts[-1].endswith(("views.py", "serializers.py")):
+        candidates.append("common/tests/test_docs.py")
+    if parts[-1].endswith("views.py"):
+        candidates.append(CONTRACT_TEST)
     candidates += EXTRA_TESTS.get(path, [])
     return [test for test in dict.fromkeys(candidates) if (project / test).is_file()]
 
@@ -274,7 +289,7 @@ def mutate(
     mapped to it, for lines that run on import.
     """
     name = path.removesuffix(".py").replace("/", "-")
-    command = [*PYTEST, *tests]
+    command = pytest_command(tests)
     # Plugins are named on the command line; auto-loading them all is the slow part.
     env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     start = time.perf_counter()
