@@ -1,6 +1,8 @@
 """The settings modules: production refuses to start half-configured, development needs nothing."""
 
 import copy
+import importlib
+import os
 import signal
 import subprocess
 import sys
@@ -105,6 +107,48 @@ def test_manage_py_and_gunicorn_name_the_missing_variable_in_one_line(
     assert (result.returncode, result.stderr) == (1, f"{MISSING_KEY} (it is unset or empty).\n")
     with pytest.raises(SystemExit, match=f"^{MISSING_KEY}"):
         gunicorn.on_starting(None)
+
+
+GUNICORN_VARIABLES = [
+    "PORT",
+    "WEB_CONCURRENCY",
+    "GUNICORN_THREADS",
+    "GUNICORN_TIMEOUT",
+    "GUNICORN_GRACEFUL_TIMEOUT",
+    "GUNICORN_KEEPALIVE",
+    "GUNICORN_MAX_REQUESTS",
+    "GUNICORN_MAX_REQUESTS_JITTER",
+    "GUNICORN_LOG_LEVEL",
+    "FORWARDED_ALLOW_IPS",
+    "GUNICORN_SHUTDOWN_DELAY",
+]
+
+
+def test_gunicorn_runs_on_its_documented_defaults_and_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in GUNICORN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+
+    config = importlib.reload(gunicorn)
+
+    assert (config.bind, config.workers, config.threads) == ("0.0.0.0:8000", 7, 8)
+    assert (config.timeout, config.graceful_timeout, config.keepalive) == (30, 30, 5)
+    assert (config.max_requests, config.max_requests_jitter) == (1000, 100)
+    assert (config.accesslog, config.errorlog, config.loglevel) == ("-", "-", "info")
+    assert (config.forwarded_allow_ips, config._SHUTDOWN_DELAY) == ("127.0.0.1,::1", 0)
+    # Where the scheduler cannot say (macOS), every CPU counts; one if even that is unknown.
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    monkeypatch.setenv("PORT", " 9000 ")
+    monkeypatch.setenv("GUNICORN_THREADS", "1")
+    monkeypatch.setenv("GUNICORN_TIMEOUT", " ")  # blank, as compose leaves an unset one
+    config = importlib.reload(gunicorn)
+    assert (config.bind, config.workers) == ("0.0.0.0:9000", 3)
+    assert (config.threads, config.timeout) == (1, 30)
+    monkeypatch.undo()
+    importlib.reload(gunicorn)
 
 
 @pytest.mark.parametrize("delay", [0, 0.2])
