@@ -21,4 +21,4 @@ class VerifiedEmailBackend(ModelBackend):
 
     def user_can_authenticate(self, user: Any) -> bool:
         """Allow active users whose address is verified."""
-        return super().user_can_authenticate(user) and getattr(user, "email_verified", False)
+        return super().user_can_authenticate(user) and user.email_verified
