@@ -18,6 +18,9 @@ class UserFactory(DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     email_verified = True
+    # Past the small integers CPython shares: a check comparing generations by identity
+    # (``is``) instead of value fails with these users.
+    session_generation = 1000
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     phone_number = factory.Faker("numerify", text="+1##########")
