@@ -253,6 +253,32 @@ def test_staff_manage_products_that_orders_keep_showing(
     assert staff_client.get(url(order)).json()["items"][0]["product"]["id"] == str(product.id)
 
 
+def test_each_text_takes_its_longest_input_and_blank_where_optional(
+    staff_client: APIClient, user: User
+) -> None:
+    # The limits written out: a changed one must fail here, not follow along.
+    longest = {"name": "n" * 200, "sku": "s" * 64, "price": "1.00", "description": "d" * 5000}
+    assert staff_client.post(PRODUCTS_URL, longest).status_code == 201
+    product = Product.objects.get()
+    changed = staff_client.patch(url(product), {**longest, "description": ""})
+    assert (changed.status_code, changed.json()["description"]) == (200, "")
+    too_long = staff_client.patch(url(product), {"description": "d" * 5001})
+    assert list(too_long.json()["error"]["details"]) == ["description"]
+    staff_client.force_authenticate(user=user)
+    products = [product, *ProductFactory.create_batch(49, price=Decimal("0.01"))]
+    items = [line(1000, each.id) for each in products]
+
+    placed = staff_client.post(ORDERS_URL, {"items": items, "notes": "x" * 2000})
+    blank = staff_client.post(ORDERS_URL, {"items": items[:1], "notes": ""})
+    order, other = (Order.objects.get(pk=response.json()["id"]) for response in (placed, blank))
+
+    assert staff_client.patch(url(order), {"notes": ""}).json()["notes"] == ""
+    too_long = staff_client.post(url(order, "cancel"), {"reason": "r" * 501})
+    assert list(too_long.json()["error"]["details"]) == ["reason"]
+    assert staff_client.post(url(order, "cancel"), {"reason": "r" * 500}).status_code == 200
+    assert staff_client.post(url(other, "cancel"), {"reason": ""}).status_code == 200
+
+
 def test_a_sku_taken_meanwhile_is_a_409(staff_client: APIClient, product: Product) -> None:
     """Another staff member saves the SKU between this request's check and its write."""
     rival = ProductFactory(sku="LAMP-1")
