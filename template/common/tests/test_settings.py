@@ -46,6 +46,7 @@ def test_production_loads_everything_from_the_environment(
     assert production.ALLOWED_HOSTS == ["api.example.com", "www.example.com"]
     assert production.DATABASES["default"]["HOST"] == "db.example.com"
     assert production.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+    assert production.DATABASES["default"]["CONN_MAX_AGE"] == 60
     assert production.CACHES["default"]["BACKEND"].endswith("RedisCache")
     assert production.CACHES["default"]["LOCATION"] == PRODUCTION_ENV["REDIS_URL"]
     assert production.SECURE_SSL_REDIRECT is production.SESSION_COOKIE_SECURE is True
@@ -188,6 +189,7 @@ def test_development_needs_no_environment_and_reads_dot_env_under_it(
 
 
 @pytest.mark.usefixtures("environment")
+@pytest.mark.usefixtures("environment")
 def test_base_ships_these_defaults(load_settings: SettingsLoader) -> None:
     """The values base.py ships, written out: a changed default fails here, not silently."""
     # 0 means REMOTE_ADDR; None would trust the whole X-Forwarded-For header.
@@ -204,3 +206,9 @@ def test_base_ships_these_defaults(load_settings: SettingsLoader) -> None:
     assert base.SPECTACULAR_SETTINGS["SERVE_INCLUDE_SCHEMA"] is False
     assert base.SPECTACULAR_SETTINGS["COMPONENT_SPLIT_REQUEST"] is True
     assert base.LOGGING["disable_existing_loggers"] is False  # libraries' loggers keep logging
+    # Propagating too, each record of these loggers would print twice: here and at the root.
+    assert [logger["propagate"] for logger in base.LOGGING["loggers"].values()] == [False] * 2
+    assert (base.USE_I18N, base.USE_TZ, base.API_DOCS_PUBLIC) == (True, True, True)
+    assert base.TEMPLATES[0]["APP_DIRS"] is True
+    database = base.DATABASES["default"]
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
