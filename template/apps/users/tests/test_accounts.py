@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
@@ -185,3 +185,13 @@ def test_signing_out_everywhere_ends_every_session_of_the_user_only(
     assert APIClient().get(ME_URL, HTTP_AUTHORIZATION=bystander).status_code == 200
     fresh = APIClient().get(ME_URL, HTTP_AUTHORIZATION=authorization_for(user))
     assert fresh.status_code == 200
+
+
+def test_a_browser_session_outlives_a_rotated_secret_key(user: User) -> None:
+    kept, ended, new_key = browser_of(user), browser_of(user), "a-new-secret-key-" + "k" * 50
+    # Kept while the old key is a fallback (Django then moves the session to the new key).
+    with override_settings(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[settings.SECRET_KEY]):
+        assert kept.get(ME_URL).status_code == 200
+    with override_settings(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[]):
+        assert kept.get(ME_URL).status_code == 200
+        assert ended.get(ME_URL).status_code == 401
