@@ -273,6 +273,8 @@ def test_each_text_takes_its_longest_input_and_blank_where_optional(
     order, other = (Order.objects.get(pk=response.json()["id"]) for response in (placed, blank))
 
     assert staff_client.patch(url(order), {"notes": ""}).json()["notes"] == ""
+    too_long = staff_client.patch(url(order), {"notes": "x" * 2001})
+    assert list(too_long.json()["error"]["details"]) == ["notes"]
     too_long = staff_client.post(url(order, "cancel"), {"reason": "r" * 501})
     assert list(too_long.json()["error"]["details"]) == ["reason"]
     assert staff_client.post(url(order, "cancel"), {"reason": "r" * 500}).status_code == 200
