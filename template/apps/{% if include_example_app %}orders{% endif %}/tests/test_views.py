@@ -12,7 +12,7 @@ from apps.orders.models import Order, Product
 from apps.orders.serializers import MAX_ITEMS_PER_ORDER, MAX_QUANTITY_PER_ITEM
 from apps.orders.tests.factories import OrderFactory, OrderItemFactory, ProductFactory
 from apps.users.models import User
-from common.tests.helpers import assert_error
+from common.tests.helpers import assert_documented, assert_error
 from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
@@ -133,6 +133,7 @@ def test_places_changes_cancels_and_deletes_an_order(auth_client: APIClient, use
     assert_error(deleted_again, 404, "not_found")
     assert Order.all_objects.get(pk=body["id"]).is_deleted
     assert ids(auth_client.get(ORDERS_URL)) == [without_notes.json()["id"]]
+    assert_documented(placed, shown, patched, cancelled, deleted, deleted_again)
 
 
 def line(quantity: object = 1, product_id: object = SOME_ID) -> dict[str, object]:
@@ -249,6 +250,7 @@ def test_staff_manage_products_that_orders_keep_showing(
     assert product.price == Decimal("19.99")
     assert (changed.status_code, changed.json()["is_active"]) == (200, False)
     assert (deleted.status_code, Product.objects.exists()) == (204, False)
+    assert_documented(created, changed, deleted)
     staff_client.force_authenticate(user=user)
     assert staff_client.get(url(order)).json()["items"][0]["product"]["id"] == str(product.id)
 
