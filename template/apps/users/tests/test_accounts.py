@@ -34,7 +34,7 @@ CHANGE_URL = reverse("v1:auth-password-change")
 RESET_URL = reverse("v1:auth-password-reset")
 RESET_CONFIRM_URL = reverse("v1:auth-password-reset-confirm")
 ME_URL = reverse("v1:user-me")
-PASSWORD, NEW_PASSWORD = UserFactory.PASSWORD, "a-brand-new-passphrase-77"
+PASSWORD, NEW_PASSWORD = UserFactory.PASSWORD, f" {'a-brand-new-passphrase-77' * 6:.126} "
 ACCEPTED = (202, {"detail": MAIL_ACCEPTED})
 
 
