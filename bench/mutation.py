@@ -213,6 +213,9 @@ def tests_for(project: Path, path: str) -> list[str]:
     if parts[-1].endswith("views.py"):
         candidates.append(CONTRACT_TEST)
     candidates += EXTRA_TESTS.get(path, [])
+    # The project's conventions are system checks: a decorator or a declaration removed
+    # (a write service's @transaction.atomic, say) can fail them.
+    candidates.append("common/tests/test_checks.py")
     return [test for test in dict.fromkeys(candidates) if (project / test).is_file()]
 
 
