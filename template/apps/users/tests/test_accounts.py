@@ -5,6 +5,8 @@ A browser session (the admin's, the browsable API's) must end with the API's ses
 
 import re
 from datetime import timedelta
+from smtplib import SMTPException
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -195,3 +197,21 @@ def test_a_browser_session_outlives_a_rotated_secret_key(user: User) -> None:
     with override_settings(SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[]):
         assert kept.get(ME_URL).status_code == 200
         assert ended.get(ME_URL).status_code == 401
+
+
+def test_a_mail_outage_fails_no_request(
+    api_client: APIClient, user: User, unverified: User, django_capture_on_commit_callbacks
+) -> None:
+    # The mail goes out after the commit, robustly: the outage is logged, the answer stands.
+    register = {"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}
+    requests = [
+        (reverse("v1:auth-register"), {**register, "email": user.email}),  # the attempt
+        (RESEND_URL, {"email": unverified.email}),
+        (RESET_URL, {"email": user.email}),
+    ]
+    with (
+        mock.patch("apps.users.emails.send_mail", side_effect=SMTPException("down")) as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        answers = [api_client.post(url, data).status_code for url, data in requests]
+    assert (answers, send.call_count) == ([202] * 3, 3)
