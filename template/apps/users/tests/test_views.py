@@ -164,12 +164,13 @@ def test_me_shows_and_changes_my_profile(auth_client: APIClient, user: User) -> 
     user_set_avatar(user=user, avatar=image_upload())
     default_storage.delete(user.avatar.name)
     shown["avatar"] = auth_client.get(ME_URL).data["avatar"]
-    data = {"first_name": "Grace", "phone_number": "", "email": "new@example.com"}
-    # The e-mail is not the profile's to change; a field left out is left alone.
-    changed = auth_client.patch(ME_URL, data).data
-    assert changed == {**shown, "first_name": "Grace", "phone_number": ""}
+    for first, last in [("", "L" * 150), ("F" * 150, "")]:  # blank, or 150 characters long
+        names = {"first_name": first, "last_name": last, "phone_number": ""}
+        # The e-mail is not the profile's to change; a field left out is left alone.
+        changed = auth_client.patch(ME_URL, {**names, "email": "new@example.com"}).data
+        assert changed == {**shown, **names}
     user.refresh_from_db()
-    assert (user.first_name, user.phone_number, user.email) == ("Grace", "", shown["email"])
+    assert (user.first_name, user.last_name, user.email) == ("F" * 150, "", shown["email"])
     invalid = auth_client.patch(ME_URL, {"phone_number": "1" * 21})
     assert_error(invalid, 400, "validation_error")
     assert "phone_number" in invalid.data["error"]["details"]
