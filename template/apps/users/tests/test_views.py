@@ -50,14 +50,17 @@ def test_register_answers_the_same_whether_the_address_was_free(
     # Registration is public: credentials sent along, even invalid ones, are ignored.
     api_client.credentials(HTTP_AUTHORIZATION=INVALID_AUTHORIZATION)
     with django_capture_on_commit_callbacks(execute=True):
-        new = register(api_client, email="Ada@Example.COM", first_name="Ada")
+        # The longest names taken, with the longest password (PASSWORD).
+        names = {"first_name": "A" * 150, "last_name": "L" * 150}
+        new = register(api_client, email="Ada@Example.COM", **names)
         taken = register(api_client, email=user.email.upper())
     assert (new.status_code, new.json()) == ACCEPTED
     assert (taken.status_code, taken.content) == (new.status_code, new.content)
     assert taken.headers.keys() == new.headers.keys()
     assert User.objects.count() == 2
     ada = User.objects.get(email="ada@example.com")
-    assert (ada.first_name, ada.check_password(PASSWORD)) == ("Ada", True)
+    assert (ada.first_name, ada.last_name) == (names["first_name"], names["last_name"])
+    assert ada.check_password(PASSWORD)
     # The owner of the address learns the outcome by e-mail, and keeps their password.
     assert sent() == [(VERIFICATION_SUBJECT, [ada.email]), (ATTEMPT_SUBJECT, [user.email])]
     assert user.email in mail.outbox[1].body
