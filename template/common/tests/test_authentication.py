@@ -34,3 +34,19 @@ def test_guessing_tokens_ends_in_429(
     assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
     assert get_me(api_client, valid, "203.0.113.8") == 200
+
+
+@pytest.mark.parametrize("age", [3600, 3601])
+def test_a_failure_is_forgotten_once_an_hour_old(
+    api_client: APIClient, monkeypatch: pytest.MonkeyPatch, age: int
+) -> None:
+    monkeypatch.setitem(FailedAuthenticationThrottle.THROTTLE_RATES, "auth_failure", "5/hour")
+    clock = [0.0]
+    monkeypatch.setattr(FailedAuthenticationThrottle, "timer", lambda _throttle: clock[0])
+    statuses = [get_me(api_client, INVALID_AUTHORIZATION)]
+    clock[0] = 1800
+    statuses += [get_me(api_client, INVALID_AUTHORIZATION) for _ in range(ALLOWED - 1)]
+    clock[0] = age
+    statuses += [get_me(api_client, INVALID_AUTHORIZATION) for _ in range(2)]
+    # Only the first failure has aged out: one more guess, then 429 again.
+    assert statuses == [401] * (ALLOWED + 1) + [429]
