@@ -26,7 +26,7 @@ from apps.users.sessions import SessionSerializer
 from apps.users.tests.factories import UserFactory
 from apps.users.tokens import email_verification_token, password_reset_token, password_reset_uid
 from apps.users.views import MAIL_ACCEPTED
-from common.tests.helpers import assert_error, authorization_for
+from common.tests.helpers import assert_documented, assert_error, authorization_for
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,9 @@ def test_resending_answers_the_same_for_any_address(
         assert (response.status_code, response.json()) == ACCEPTED
     # Only the unverified account gets mail; the verified one already has its answer.
     assert [message.to for message in mail.outbox] == [[unverified.email]]
-    assert api_client.post(VERIFY_URL, {"token": sent_link("token")}).status_code == 204
+    verified = api_client.post(VERIFY_URL, {"token": sent_link("token")})
+    assert verified.status_code == 204
+    assert_documented(response, verified)
 
 
 def test_resending_is_throttled_per_address_from_any_client(
@@ -134,7 +136,9 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_every_session(
         assert (response.status_code, response.json()) == ACCEPTED
     assert [(m.subject, m.to) for m in mail.outbox] == [(RESET_SUBJECT, [user.email])]
     link = (sent_link("uid"), sent_link("token"))
-    assert reset(api_client, *link).status_code == 204
+    confirmed = reset(api_client, *link)
+    assert confirmed.status_code == 204
+    assert_documented(response, confirmed)
     assert authenticate(email=user.email, password=NEW_PASSWORD) == user
     assert authenticate(email=user.email, password=PASSWORD) is None
     assert_error(reset(api_client, *link, "another-one-99x"), 400, INVALID_LINK_CODE)
@@ -174,6 +178,7 @@ def test_a_password_change_needs_the_current_one_and_ends_every_other_session(
     assert authenticate(email=user.email, password=PASSWORD) == user
     response = client.post(CHANGE_URL, {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert set(response.json()) == set(SessionSerializer().fields)
+    assert_documented(wrong, weak, response)
     assert authenticate(email=user.email, password=NEW_PASSWORD) == user
     assert signed_out(browser, other_device)
 
@@ -185,6 +190,7 @@ def test_signing_out_everywhere_ends_every_session_of_the_user_only(
     bystander = authorization_for(other_user)
     response = APIClient().post(reverse("v1:auth-logout-all"), HTTP_AUTHORIZATION=sessions[0])
     assert response.status_code == 204
+    assert_documented(response)
     assert signed_out(browser, *sessions)
     assert APIClient().get(ME_URL, HTTP_AUTHORIZATION=bystander).status_code == 200
     fresh = APIClient().get(ME_URL, HTTP_AUTHORIZATION=authorization_for(user))
