@@ -36,6 +36,7 @@ def test_guessing_tokens_ends_in_429(
     assert get_me(api_client, valid, "203.0.113.8") == 200
 
 
+@pytest.mark.django_db  # refusing a token may read the database
 @pytest.mark.parametrize("age", [3600, 3601])
 def test_a_failure_is_forgotten_once_an_hour_old(
     api_client: APIClient, monkeypatch: pytest.MonkeyPatch, age: int
