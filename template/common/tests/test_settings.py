@@ -209,6 +209,9 @@ def test_base_ships_these_defaults(load_settings: SettingsLoader) -> None:
     # Propagating too, each record of these loggers would print twice: here and at the root.
     assert [logger["propagate"] for logger in base.LOGGING["loggers"].values()] == [False] * 2
     assert (base.USE_I18N, base.USE_TZ, base.API_DOCS_PUBLIC) == (True, True, True)
+    assert (base.ADMIN_ENABLED, base.ADMIN_URL) == (True, "admin/")
+    # A verification link lasts three days, a reset link an hour.
+    assert (base.EMAIL_VERIFICATION_TIMEOUT, base.PASSWORD_RESET_TIMEOUT) == (3 * 86400, 3600)
     assert base.TEMPLATES[0]["APP_DIRS"] is True
     database = base.DATABASES["default"]
     assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
