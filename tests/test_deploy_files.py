@@ -206,7 +206,6 @@ MUTATIONS = {
     "ci-tests-on-sqlite": (W, DB_URL, "DATABASE_URL: sqlite:///a #", "workflow", "postgres"),
     "ci-tests-on-prod-settings": (W, REDIS_ENV, REDIS_ENV + PROD_ENV, "workflow", "testing"),
     "ci-deploy-check-env": (W, "DJANGO_ALLOWED_HOSTS: example.com", "", "workflow", "HOSTS"),
-    "ci-no-migrations-check": (W, "migrations --check", "migrations", "workflow", "--check"),
     "dependabot-ecosystem": (B, ": pip", ": pypi", "dependabot", "pypi"),
     "dependabot-folder": (B, ": /requirements", ": /reqs", "dependabot", "reqs"),
     "pre-commit-invalid": (P, "language: system", "lang: system", "pre_commit", "language"),
