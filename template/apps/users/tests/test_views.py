@@ -22,7 +22,7 @@ from apps.users.services import user_create, user_set_avatar, user_update
 from apps.users.tests.factories import UserFactory
 from apps.users.tests.images import image_upload
 from apps.users.views import REGISTRATION_ACCEPTED
-from common.tests.helpers import INVALID_AUTHORIZATION, assert_error
+from common.tests.helpers import INVALID_AUTHORIZATION, assert_documented, assert_error
 from common.tests.races import check_misses_the_rival
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +57,7 @@ def test_register_answers_the_same_whether_the_address_was_free(
     assert (new.status_code, new.json()) == ACCEPTED
     assert (taken.status_code, taken.content) == (new.status_code, new.content)
     assert taken.headers.keys() == new.headers.keys()
+    assert_documented(new)
     assert User.objects.count() == 2
     ada = User.objects.get(email="ada@example.com")
     assert (ada.first_name, ada.last_name) == (names["first_name"], names["last_name"])

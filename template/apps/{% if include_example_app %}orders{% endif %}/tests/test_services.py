@@ -24,6 +24,7 @@ from apps.orders.services import (
 from apps.orders.tests.factories import OrderFactory, ProductFactory
 from apps.users.models import User
 from common.exceptions import ConflictError, NotFoundError, ServiceError
+from common.tests.helpers import recorded_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -227,16 +228,10 @@ def test_locks_the_row_and_writes_inside_a_transaction(service: str) -> None:
     # Views call services in autocommit mode, with no transaction but the service's own;
     # without it, Django refuses the row lock on PostgreSQL and SQLite takes none.
     order = OrderFactory()
-    queries: list[tuple[str, bool]] = []
-
-    def record(execute: Callable[..., object], sql: str, *args: object) -> object:
-        queries.append((sql, connection.in_atomic_block))
-        return execute(sql, *args)
-
     lock = mock.patch.object(
         QuerySet, "select_for_update", autospec=True, side_effect=QuerySet.select_for_update
     )
-    with lock as select_for_update, connection.execute_wrapper(record):
+    with lock as select_for_update, recorded_queries() as queries:
         LOCKING_SERVICES[service](order)
 
     select_for_update.assert_called_once()

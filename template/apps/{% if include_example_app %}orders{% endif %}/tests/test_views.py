@@ -9,7 +9,6 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from apps.orders.models import Order, Product
-from apps.orders.serializers import MAX_ITEMS_PER_ORDER, MAX_QUANTITY_PER_ITEM
 from apps.orders.tests.factories import OrderFactory, OrderItemFactory, ProductFactory
 from apps.users.models import User
 from common.tests.helpers import assert_documented, assert_error
@@ -148,10 +147,9 @@ def line(quantity: object = 1, product_id: object = SOME_ID) -> dict[str, object
         ("post", ORDERS_URL, {"items": [line(product_id="x")]}, "items.0.product_id"),
         ("post", ORDERS_URL, {"items": [{"quantity": 1}]}, "items.0.product_id"),
         ("post", ORDERS_URL, {"items": [line(), line()]}, "items"),
-        ("post", ORDERS_URL, {"items": [line()] * (MAX_ITEMS_PER_ORDER + 1)}, "items"),
         *[
             ("post", ORDERS_URL, {"items": [line(quantity)]}, "items.0.quantity")
-            for quantity in (0, -1, MAX_QUANTITY_PER_ITEM + 1, "two")
+            for quantity in (0, -1, 1001, "two")
         ],
         ("post", ORDERS_URL, {"items": [line()], "notes": "x" * 2001}, "notes"),
         ("post", PRODUCTS_URL, {"sku": "L-1", "price": "1.00"}, "name"),
@@ -262,6 +260,8 @@ def test_each_text_takes_its_longest_input_and_blank_where_optional(
     longest = {"name": "n" * 200, "sku": "s" * 64, "price": "1.00", "description": "d" * 5000}
     assert staff_client.post(PRODUCTS_URL, longest).status_code == 201
     product = Product.objects.get()
+    blank = staff_client.post(PRODUCTS_URL, {**longest, "sku": "blank", "description": ""})
+    assert (blank.status_code, blank.json()["description"]) == (201, "")
     changed = staff_client.patch(url(product), {**longest, "description": ""})
     assert (changed.status_code, changed.json()["description"]) == (200, "")
     too_long = staff_client.patch(url(product), {"description": "d" * 5001})
@@ -271,6 +271,8 @@ def test_each_text_takes_its_longest_input_and_blank_where_optional(
     items = [line(1000, each.id) for each in products]
 
     placed = staff_client.post(ORDERS_URL, {"items": items, "notes": "x" * 2000})
+    too_many = staff_client.post(ORDERS_URL, {"items": [*items, line(1, ProductFactory().id)]})
+    assert list(too_many.json()["error"]["details"]) == ["items"]
     blank = staff_client.post(ORDERS_URL, {"items": items[:1], "notes": ""})
     order, other = (Order.objects.get(pk=response.json()["id"]) for response in (placed, blank))
 
