@@ -50,8 +50,8 @@ def test_register_answers_the_same_whether_the_address_was_free(
     # Registration is public: credentials sent along, even invalid ones, are ignored.
     api_client.credentials(HTTP_AUTHORIZATION=INVALID_AUTHORIZATION)
     with django_capture_on_commit_callbacks(execute=True):
-        # The longest names taken, with the longest password (PASSWORD).
-        names = {"first_name": "A" * 150, "last_name": "L" * 150}
+        # The longest names and phone number taken, with the longest password (PASSWORD).
+        names = {"first_name": "A" * 150, "last_name": "L" * 150, "phone_number": "1" * 20}
         new = register(api_client, email="Ada@Example.COM", **names)
         taken = register(api_client, email=user.email.upper())
     assert (new.status_code, new.json()) == ACCEPTED
@@ -60,7 +60,7 @@ def test_register_answers_the_same_whether_the_address_was_free(
     assert_documented(new)
     assert User.objects.count() == 2
     ada = User.objects.get(email="ada@example.com")
-    assert (ada.first_name, ada.last_name) == (names["first_name"], names["last_name"])
+    assert (ada.first_name, ada.last_name, ada.phone_number) == tuple(names.values())
     assert ada.check_password(PASSWORD)
     # The owner of the address learns the outcome by e-mail, and keeps their password.
     assert sent() == [(VERIFICATION_SUBJECT, [ada.email]), (ATTEMPT_SUBJECT, [user.email])]
@@ -99,6 +99,7 @@ def test_a_failing_mail_server_does_not_undo_a_registration(
             pytest.param({"password": weak, "password_confirm": weak}, "password", id=weak)
             for weak in ["short1!", "12345678901", "password123", "ada@example.com"]
         ),
+        ({"password": PASSWORD + "!", "password_confirm": PASSWORD + "!"}, "password"),
     ],
 )
 def test_register_refuses_invalid_input(api_client: APIClient, overrides: dict, field: str) -> None:
