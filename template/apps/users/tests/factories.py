@@ -5,6 +5,9 @@ from factory.django import DjangoModelFactory
 
 from apps.users.models import User
 
+# The longest address taken (254 characters, as RFC 5321 allows), valid in every part.
+LONGEST_EMAIL = f"{'a' * 64}@{'b' * 63}.{'c' * 63}.{'d' * 61}"
+
 
 class UserFactory(DjangoModelFactory):
     """A saved, active user with a verified address and a known password."""

@@ -23,7 +23,7 @@ from apps.users.emails import RESET_SUBJECT, VERIFICATION_SUBJECT
 from apps.users.models import User
 from apps.users.services import INVALID_LINK_CODE, user_register
 from apps.users.sessions import SessionSerializer
-from apps.users.tests.factories import UserFactory
+from apps.users.tests.factories import LONGEST_EMAIL, UserFactory
 from apps.users.tokens import email_verification_token, password_reset_token, password_reset_uid
 from apps.users.views import MAIL_ACCEPTED
 from common.tests.helpers import assert_documented, assert_error, authorization_for
@@ -102,7 +102,9 @@ def test_a_verification_link_that_does_not_apply_is_refused(
 def test_resending_answers_the_same_for_any_address(
     api_client: APIClient, user: User, unverified: User, django_capture_on_commit_callbacks
 ) -> None:
-    for email in (user.email, "nobody@example.com", unverified.email):
+    too_long = api_client.post(RESEND_URL, {"email": LONGEST_EMAIL + "d"})
+    assert set(too_long.json()["error"]["details"]) == {"email"}
+    for email in (user.email, LONGEST_EMAIL, unverified.email):
         with django_capture_on_commit_callbacks(execute=True):
             response = api_client.post(RESEND_URL, {"email": email})
         assert (response.status_code, response.json()) == ACCEPTED

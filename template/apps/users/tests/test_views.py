@@ -19,7 +19,7 @@ from apps.users.emails import REGISTRATION_ATTEMPT_SUBJECT as ATTEMPT_SUBJECT
 from apps.users.emails import VERIFICATION_SUBJECT
 from apps.users.models import User
 from apps.users.services import user_create, user_set_avatar, user_update
-from apps.users.tests.factories import UserFactory
+from apps.users.tests.factories import LONGEST_EMAIL, UserFactory
 from apps.users.tests.images import image_upload
 from apps.users.views import REGISTRATION_ACCEPTED
 from common.tests.helpers import INVALID_AUTHORIZATION, assert_documented, assert_error
@@ -67,6 +67,8 @@ def test_register_answers_the_same_whether_the_address_was_free(
     assert user.email in mail.outbox[1].body
     user.refresh_from_db()
     assert user.check_password(UserFactory.PASSWORD)
+    assert register(api_client, email=LONGEST_EMAIL).status_code == 202
+    assert User.objects.filter(email=LONGEST_EMAIL).exists()
 
 
 def test_registering_a_taken_email_costs_a_password_hash_too(
@@ -100,6 +102,7 @@ def test_a_failing_mail_server_does_not_undo_a_registration(
             for weak in ["short1!", "12345678901", "password123", "ada@example.com"]
         ),
         ({"password": PASSWORD + "!", "password_confirm": PASSWORD + "!"}, "password"),
+        ({"password_confirm": PASSWORD[:-1]}, "password_confirm"),  # sorts before it
     ],
 )
 def test_register_refuses_invalid_input(api_client: APIClient, overrides: dict, field: str) -> None:
@@ -169,8 +172,8 @@ def test_me_shows_and_changes_my_profile(auth_client: APIClient, user: User) -> 
     user_set_avatar(user=user, avatar=image_upload())
     default_storage.delete(user.avatar.name)
     shown["avatar"] = auth_client.get(ME_URL).data["avatar"]
-    for first, last in [("", "L" * 150), ("F" * 150, "")]:  # blank, or 150 characters long
-        names = {"first_name": first, "last_name": last, "phone_number": ""}
+    for first, last, phone in [("", "L" * 150, "1" * 20), ("F" * 150, "", "")]:  # blank, or longest
+        names = {"first_name": first, "last_name": last, "phone_number": phone}
         # The e-mail is not the profile's to change; a field left out is left alone.
         changed = auth_client.patch(ME_URL, {**names, "email": "new@example.com"}).data
         assert changed == {**shown, **names}
