@@ -4,6 +4,7 @@ from contextlib import ExitStack
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
@@ -96,10 +97,11 @@ def test_a_refusal_the_form_cannot_see_is_a_form_error(
 
 
 def test_an_avatar_the_service_refuses_is_a_form_error(admin_client: Client, user: User) -> None:
-    # A GIF named .png passes the form's image field; only the service reads the content.
-    avatar = image_upload("avatar.png", image_format="GIF")
-    response = submit(admin_client, "change", user, avatar=avatar)
-    assert "avatar" in response.context["adminform"].form.errors
+    # The form's field takes the file; the service, reading its pixels, refuses it.
+    refusal = ValidationError({"avatar": ["The image is too large."]})
+    with mock.patch("apps.users.admin.user_set_avatar", autospec=True, side_effect=refusal):
+        response = submit(admin_client, "change", user, avatar=image_upload())
+    assert_form_refused(response, {"avatar": ["The image is too large."]})
     user.refresh_from_db()
     assert not user.avatar
 
