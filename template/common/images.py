@@ -33,8 +33,8 @@ def reencoded_image(file: File, *, max_pixels: int) -> ContentFile:
     Raises ``ValidationError`` for a file that is not a JPEG, PNG or WebP image (whatever
     its name says), or one with more than ``max_pixels`` pixels (checked before decoding).
     """
-    file.seek(0)
     try:
+        # Pillow reads the file from its start, wherever a validator left it.
         with Image.open(file) as image:
             image_format = image.format
             if image_format not in EXTENSIONS:

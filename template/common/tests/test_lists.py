@@ -1,14 +1,33 @@
 """Tests for list endpoints read as values (``common.lists``), on models every project has."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, DecimalField, Prefetch, QuerySet, Value
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    Field,
+    FloatField,
+    JSONField,
+    Prefetch,
+    QuerySet,
+    TimeField,
+    UUIDField,
+    Value,
+    When,
+)
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework import mixins, serializers, viewsets
@@ -22,6 +41,7 @@ from common.lists import ValuesListModelMixin, ValuesPlan
 from common.pagination import StandardPagination
 
 pytestmark = pytest.mark.django_db
+KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -193,3 +213,63 @@ def test_the_page_count_joins_nothing_the_columns_need() -> None:
     assert "COUNT" in count_query.upper()
     assert "JOIN" not in count_query.upper()
     assert "JOIN" in page_query.upper()
+
+
+def sometimes(value: object, output_field: Field) -> Case:
+    """Return ``value`` on staff rows, null on the others."""
+    return Case(When(is_staff=True, then=Value(value)), output_field=output_field)
+
+
+class KindsSerializer(serializers.Serializer):
+    """Every field kind the plan reads, over columns it shows as they are and others."""
+
+    text = serializers.CharField()
+    number_as_text = serializers.CharField(source="session_generation")
+    number = serializers.IntegerField(source="session_generation")
+    flag = serializers.BooleanField(source="is_staff")
+    number_as_flag = serializers.BooleanField(source="session_generation")
+    choice = serializers.ChoiceField(choices=[("1", "one")], source="text")
+    number_as_choice = serializers.ChoiceField(choices=[1, 2], source="session_generation")
+    uuid = serializers.UUIDField()
+    uuid_hex = serializers.UUIDField(format="hex", source="uuid")
+    money = serializers.DecimalField(max_digits=6, decimal_places=3)
+    money_short = serializers.DecimalField(max_digits=6, decimal_places=2, source="money")
+    money_number = serializers.DecimalField(
+        max_digits=6, decimal_places=3, coerce_to_string=False, source="money"
+    )
+    money_local = serializers.DecimalField(
+        max_digits=6, decimal_places=3, localize=True, source="money"
+    )
+    joined = serializers.DateTimeField(source="date_joined")
+    joined_utc = serializers.DateTimeField(source="date_joined", default_timezone=UTC)
+    joined_kolkata = serializers.DateTimeField(source="date_joined", default_timezone=KOLKATA)
+    joined_day = serializers.DateTimeField(source="date_joined", format="%Y-%m-%d")
+    joined_raw = serializers.DateTimeField(source="date_joined", format=None)
+    seen = serializers.DateTimeField(source="last_login")
+    day = serializers.DateField()
+    time = serializers.TimeField()
+    span = serializers.DurationField()
+    ratio = serializers.FloatField()
+    data = serializers.JSONField()
+
+
+def test_every_field_kind_reads_as_drf_shows_it() -> None:
+    when = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    UserFactory(is_staff=True, date_joined=when, last_login=when, session_generation=1)
+    UserFactory(is_staff=False, date_joined=when.astimezone(KOLKATA))
+    rows = User.objects.annotate(
+        text=sometimes("1", CharField()),
+        uuid=sometimes(UUID(int=7), UUIDField()),
+        money=sometimes(Decimal("1.235"), DecimalField(max_digits=6, decimal_places=3)),
+        day=sometimes(when.date(), DateField()),
+        time=sometimes(when.time(), TimeField()),
+        span=sometimes(timedelta(days=1, seconds=5), DurationField()),
+        ratio=sometimes(0.5, FloatField()),
+        data=sometimes(json.dumps({"a": [1]}), JSONField()),
+    ).order_by("-is_staff")
+
+    planned = ValuesPlan.build(KindsSerializer(), rows).represent(rows)
+
+    assert planned == KindsSerializer(rows, many=True).data
+    assert [type(row["joined_raw"]) for row in planned] == [datetime, datetime]
+    assert planned[0]["seen"].endswith("Z") and planned[1]["seen"] is None
