@@ -175,6 +175,9 @@ def test_a_password_change_needs_the_current_one_and_ends_every_other_session(
     wrong = client.post(CHANGE_URL, {"current_password": "wrong", "new_password": NEW_PASSWORD})
     assert_error(wrong, 400, "wrong_password")
     assert set(wrong.json()["error"]["details"]) == {"current_password"}
+    # Longer than any password taken: refused as it is, before anything is hashed.
+    too_long = client.post(CHANGE_URL, {"current_password": PASSWORD + "!", "new_password": ""})
+    assert set(too_long.json()["error"]["details"]) == {"current_password", "new_password"}
     for refused in ("12345678", NEW_PASSWORD + "!"):  # common, and a character too long
         weak = client.post(CHANGE_URL, {"current_password": PASSWORD, "new_password": refused})
         assert_error(weak, 400, "validation_error")
