@@ -23,7 +23,9 @@ from apps.orders.services import (
 )
 from apps.orders.tests.factories import OrderFactory, ProductFactory
 from apps.users.models import User
+from apps.users.tests.factories import UserFactory
 from common.exceptions import ConflictError, NotFoundError, ServiceError
+from common.services import model_update
 from common.tests.helpers import recorded_queries
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +265,11 @@ def test_product_update_changes_only_the_given_fields(product: Product) -> None:
 
     product.refresh_from_db()
     assert (product.name, product.price, product.is_active) == (name, Decimal(5), False)
+
+
+def test_model_update_validates_what_it_changes_unless_told(user: User) -> None:
+    # The shared write helper: a unique field and a constraint, checked by default.
+    with pytest.raises(ValidationError, match="e-mail address already exists"):
+        model_update(instance=UserFactory(), data={"email": user.email})
+    with pytest.raises(ValidationError, match="orders_product_price_gte_0"):
+        model_update(instance=ProductFactory(), data={"price": Decimal("-0.01")})
