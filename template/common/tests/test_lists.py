@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pytest_django import Settings
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -69,13 +70,27 @@ class PermissionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EntryIdSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LogEntry
+        fields = ["id", "object_repr"]
+        read_only_fields = fields
+
+
 class KindWithPermissionsSerializer(KindSerializer):
     permissions = PermissionSerializer(many=True, read_only=True, source="permission_set")
+    entries = EntryIdSerializer(many=True, read_only=True, source="logentry_set")
     permission_count = serializers.IntegerField(read_only=True)
     share = serializers.DecimalField(max_digits=6, decimal_places=2, read_only=True)
 
     class Meta(KindSerializer.Meta):
-        fields = [*KindSerializer.Meta.fields, "permissions", "permission_count", "share"]
+        fields = [
+            *KindSerializer.Meta.fields,
+            "permissions",
+            "entries",
+            "permission_count",
+            "share",
+        ]
 
 
 class LabelledAccountSerializer(AccountSerializer):
@@ -127,9 +142,16 @@ def test_nested_objects_and_lists_are_read_in_one_query_each() -> None:
     with CaptureQueriesContext(connection) as queries:
         planned = plan.represent(queryset)
 
-    assert len(queries) == 2
+    assert len(queries) == 3
     assert planned == KindWithPermissionsSerializer(queryset, many=True).data
     assert all(kind["permissions"] and kind["share"] == "2.12" for kind in planned)
+
+
+class KindPermissionsSerializer(KindSerializer):
+    permissions = PermissionSerializer(many=True, read_only=True, source="permission_set")
+
+    class Meta(KindSerializer.Meta):
+        fields = [*KindSerializer.Meta.fields, "permissions"]
 
 
 def test_a_plan_shows_the_columns_as_the_serializer_does(user: User) -> None:
@@ -141,6 +163,11 @@ def test_a_plan_shows_the_columns_as_the_serializer_does(user: User) -> None:
     entries = LogEntry.objects.order_by("object_repr")
 
     planned = ValuesPlan.for_queryset(EntrySerializer, entries).represent(entries)
+    # A nested list with no ``Prefetch``: the relation's own rows, by its accessor.
+    auth = ContentType.objects.filter(app_label="auth")
+    assert ValuesPlan.for_queryset(KindPermissionsSerializer, auth).represent(auth) == (
+        KindPermissionsSerializer(auth, many=True).data
+    )
     planned_accounts = ValuesPlan.for_queryset(AccountSerializer, accounts).represent(accounts)
 
     assert planned_accounts == AccountSerializer(accounts, many=True).data
@@ -154,10 +181,28 @@ def test_a_plan_shows_the_columns_as_the_serializer_does(user: User) -> None:
     assert [entry["action"] for entry in planned] == ["Addition", "Change"]
 
 
+class NamedAccountSerializer(AccountSerializer):
+    name = serializers.CharField(source="get_full_name")
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "name"]
+
+
+class PermissionKindSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(source="content_type")  # the object's text, not its key
+
+    class Meta:
+        model = Permission
+        fields = ["id", "kind"]
+        read_only_fields = fields
+
+
 def test_a_serializer_values_cannot_give_has_no_plan() -> None:
     accounts = User.objects.all()
 
     assert ValuesPlan.for_queryset(LabelledAccountSerializer, accounts) is None
+    assert ValuesPlan.for_queryset(NamedAccountSerializer, accounts) is None
+    assert ValuesPlan.for_queryset(PermissionKindSerializer, Permission.objects.all()) is None
     # DRF leaves out a field whose relation on the way is null, unless it allows null.
     assert ValuesPlan.for_queryset(EntryAppSerializer, LogEntry.objects.all()) is None
 
@@ -232,13 +277,13 @@ class KindsSerializer(serializers.Serializer):
     number_as_choice = serializers.ChoiceField(choices=[1, 2], source="session_generation")
     uuid = serializers.UUIDField()
     uuid_hex = serializers.UUIDField(format="hex", source="uuid")
-    money = serializers.DecimalField(max_digits=6, decimal_places=3)
-    money_short = serializers.DecimalField(max_digits=6, decimal_places=2, source="money")
+    money = serializers.DecimalField(max_digits=7, decimal_places=3)
+    money_short = serializers.DecimalField(max_digits=7, decimal_places=2, source="money")
     money_number = serializers.DecimalField(
-        max_digits=6, decimal_places=3, coerce_to_string=False, source="money"
+        max_digits=7, decimal_places=3, coerce_to_string=False, source="money"
     )
     money_local = serializers.DecimalField(
-        max_digits=6, decimal_places=3, localize=True, source="money"
+        max_digits=7, decimal_places=3, localize=True, source="money"
     )
     joined = serializers.DateTimeField(source="date_joined")
     joined_utc = serializers.DateTimeField(source="date_joined", default_timezone=UTC)
@@ -253,14 +298,15 @@ class KindsSerializer(serializers.Serializer):
     data = serializers.JSONField()
 
 
-def test_every_field_kind_reads_as_drf_shows_it() -> None:
+def test_every_field_kind_reads_as_drf_shows_it(settings: Settings) -> None:
+    settings.USE_THOUSAND_SEPARATOR = True  # "1,234.500", localized
     when = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     UserFactory(is_staff=True, date_joined=when, last_login=when, session_generation=1)
     UserFactory(is_staff=False, date_joined=when.astimezone(KOLKATA))
     rows = User.objects.annotate(
         text=sometimes("1", CharField()),
         uuid=sometimes(UUID(int=7), UUIDField()),
-        money=sometimes(Decimal("1.235"), DecimalField(max_digits=6, decimal_places=3)),
+        money=sometimes(Decimal("1234.5"), DecimalField(max_digits=7, decimal_places=3)),
         day=sometimes(when.date(), DateField()),
         time=sometimes(when.time(), TimeField()),
         span=sometimes(timedelta(days=1, seconds=5), DurationField()),
@@ -272,4 +318,5 @@ def test_every_field_kind_reads_as_drf_shows_it() -> None:
 
     assert planned == KindsSerializer(rows, many=True).data
     assert [type(row["joined_raw"]) for row in planned] == [datetime, datetime]
-    assert planned[0]["seen"].endswith("Z") and planned[1]["seen"] is None
+    assert [row["money_local"] for row in planned] == ["1,234.500", None]
+    assert [row["seen"][-1:] if row["seen"] else None for row in planned] == ["Z", None]

@@ -1,5 +1,7 @@
 """Tests for the order and product lists read as values (``common.lists``)."""
 
+from decimal import Decimal
+
 import pytest
 from django.db.models import Count, F, Prefetch, QuerySet
 from rest_framework import serializers
@@ -44,3 +46,30 @@ def test_nested_lists_are_read_with_each_querysets_own_prefetch(user: User) -> N
 
     assert [len(page[0]["items"]) for page in pages] == [2, 1, 2]
     assert pages[1] == OrderSerializer(one_line, many=True).data
+
+
+class RoundedOrderSerializer(serializers.ModelSerializer):
+    total = serializers.DecimalField(source="total_amount", max_digits=12, decimal_places=1)
+
+    class Meta:
+        model = Order
+        fields = ["id", "total"]
+        read_only_fields = fields
+
+
+def test_a_column_shown_with_fewer_places_is_rounded_as_drf_does(user: User) -> None:
+    OrderFactory(user=user, total_amount=Decimal("10.25"))
+    orders = Order.objects.all()
+
+    assert planned(RoundedOrderSerializer, orders) == RoundedOrderSerializer(orders, many=True).data
+    assert planned(RoundedOrderSerializer, orders)[0]["total"] == "10.2"
+
+
+def test_a_plan_is_kept_per_shape_of_the_nested_querysets(user: User) -> None:
+    OrderFactory(user=user, items=1)
+    # The lines' total is an annotation of one prefetch, a property of the other's rows.
+    plain = [Order.objects.prefetch_related(Prefetch("items", queryset=OrderItem.objects.all()))]
+    plain.append(Order.objects.prefetch_related(Prefetch("items")))
+
+    assert ValuesPlan.for_queryset(OrderSerializer, every_order()) is not None
+    assert [ValuesPlan.for_queryset(OrderSerializer, orders) for orders in plain] == [None, None]
