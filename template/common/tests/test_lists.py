@@ -2,13 +2,13 @@
 
 import json
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import (
@@ -197,12 +197,36 @@ class PermissionKindSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class GroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Group
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class AccountGroupsSerializer(AccountSerializer):
+    groups = GroupSerializer(many=True, read_only=True)
+
+    class Meta(AccountSerializer.Meta):
+        fields = [*AccountSerializer.Meta.fields, "groups"]
+
+
+class GroupMembersSerializer(GroupSerializer):
+    members = AccountSerializer(many=True, read_only=True, source="user_set")
+
+    class Meta(GroupSerializer.Meta):
+        fields = [*GroupSerializer.Meta.fields, "members"]
+
+
 def test_a_serializer_values_cannot_give_has_no_plan() -> None:
     accounts = User.objects.all()
 
     assert ValuesPlan.for_queryset(LabelledAccountSerializer, accounts) is None
     assert ValuesPlan.for_queryset(NamedAccountSerializer, accounts) is None
     assert ValuesPlan.for_queryset(PermissionKindSerializer, Permission.objects.all()) is None
+    # Many-to-many relations, either way.
+    assert ValuesPlan.for_queryset(AccountGroupsSerializer, accounts) is None
+    assert ValuesPlan.for_queryset(GroupMembersSerializer, Group.objects.all()) is None
     # DRF leaves out a field whose relation on the way is null, unless it allows null.
     assert ValuesPlan.for_queryset(EntryAppSerializer, LogEntry.objects.all()) is None
 
@@ -271,9 +295,11 @@ class KindsSerializer(serializers.Serializer):
     text = serializers.CharField()
     number_as_text = serializers.CharField(source="session_generation")
     number = serializers.IntegerField(source="session_generation")
+    text_as_number = serializers.IntegerField(source="text")
     flag = serializers.BooleanField(source="is_staff")
     number_as_flag = serializers.BooleanField(source="session_generation")
     choice = serializers.ChoiceField(choices=[("1", "one")], source="text")
+    unknown_choice = serializers.ChoiceField(choices=[("2", "two")], source="text")
     number_as_choice = serializers.ChoiceField(choices=[1, 2], source="session_generation")
     uuid = serializers.UUIDField()
     uuid_hex = serializers.UUIDField(format="hex", source="uuid")
@@ -281,6 +307,9 @@ class KindsSerializer(serializers.Serializer):
     money_short = serializers.DecimalField(max_digits=7, decimal_places=2, source="money")
     money_number = serializers.DecimalField(
         max_digits=7, decimal_places=3, coerce_to_string=False, source="money"
+    )
+    money_up = serializers.DecimalField(
+        max_digits=7, decimal_places=2, rounding=ROUND_UP, source="money"
     )
     money_local = serializers.DecimalField(
         max_digits=7, decimal_places=3, localize=True, source="money"
@@ -299,14 +328,14 @@ class KindsSerializer(serializers.Serializer):
 
 
 def test_every_field_kind_reads_as_drf_shows_it(settings: Settings) -> None:
-    settings.USE_THOUSAND_SEPARATOR = True  # "1,234.500", localized
+    settings.USE_THOUSAND_SEPARATOR = True  # "1,234.505", localized
     when = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     UserFactory(is_staff=True, date_joined=when, last_login=when, session_generation=1)
     UserFactory(is_staff=False, date_joined=when.astimezone(KOLKATA))
     rows = User.objects.annotate(
         text=sometimes("1", CharField()),
         uuid=sometimes(UUID(int=7), UUIDField()),
-        money=sometimes(Decimal("1234.5"), DecimalField(max_digits=7, decimal_places=3)),
+        money=sometimes(Decimal("1234.505"), DecimalField(max_digits=7, decimal_places=3)),
         day=sometimes(when.date(), DateField()),
         time=sometimes(when.time(), TimeField()),
         span=sometimes(timedelta(days=1, seconds=5), DurationField()),
@@ -318,5 +347,6 @@ def test_every_field_kind_reads_as_drf_shows_it(settings: Settings) -> None:
 
     assert planned == KindsSerializer(rows, many=True).data
     assert [type(row["joined_raw"]) for row in planned] == [datetime, datetime]
-    assert [row["money_local"] for row in planned] == ["1,234.500", None]
+    assert [row["money_local"] for row in planned] == ["1,234.505", None]
+    assert [row["money_up"] for row in planned] == ["1234.51", None]
     assert [row["seen"][-1:] if row["seen"] else None for row in planned] == ["Z", None]
