@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import DatabaseError
+from pytest_django import Settings
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -65,3 +66,14 @@ def test_a_failed_check_is_a_503_logged_in_one_line(
     )
     # An outage must not make the orchestrator restart every pod at once.
     assert (live.status_code, live.json()) == (200, {"status": "ok", "checks": {}})
+
+
+@pytest.mark.django_db
+def test_a_cache_that_keeps_nothing_is_unavailable(
+    api_client: APIClient, settings: Settings
+) -> None:
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+    ready = api_client.get("/api/health/")
+
+    assert (ready.status_code, ready.json()["checks"]["cache"]) == (503, "unavailable")
