@@ -107,10 +107,12 @@ class EntrySerializer(serializers.ModelSerializer):
     content_type = KindSerializer(read_only=True)
     app = serializers.CharField(source="content_type.app_label", read_only=True, allow_null=True)
     action = serializers.CharField(source="get_action_flag_display", read_only=True)
+    # The admin keeps the object's key as text, or none.
+    object_number = serializers.IntegerField(source="object_id", read_only=True)
 
     class Meta:
         model = LogEntry
-        fields = ["id", "object_repr", "content_type", "app", "action"]
+        fields = ["id", "object_repr", "content_type", "app", "action", "object_number"]
         read_only_fields = fields
 
 
@@ -158,13 +160,15 @@ def test_a_plan_shows_the_columns_as_the_serializer_does(user: User) -> None:
     UserFactory(is_staff=True, last_login=timezone.now())
     accounts = User.objects.order_by("email")
     kind = ContentType.objects.get_for_model(User)
-    LogEntry.objects.create(user=user, content_type=kind, action_flag=ADDITION, object_repr="a")
+    LogEntry.objects.create(
+        user=user, content_type=kind, action_flag=ADDITION, object_repr="a", object_id="7"
+    )
     LogEntry.objects.create(user=user, content_type=None, action_flag=CHANGE, object_repr="b")
     entries = LogEntry.objects.order_by("object_repr")
 
     planned = ValuesPlan.for_queryset(EntrySerializer, entries).represent(entries)
-    # A nested list with no ``Prefetch``: the relation's own rows, by its accessor.
-    auth = ContentType.objects.filter(app_label="auth")
+    # A nested list with no ``Prefetch`` queryset: the relation's own rows, by its accessor.
+    auth = ContentType.objects.filter(app_label="auth").prefetch_related("permission_set")
     assert ValuesPlan.for_queryset(KindPermissionsSerializer, auth).represent(auth) == (
         KindPermissionsSerializer(auth, many=True).data
     )
@@ -179,6 +183,7 @@ def test_a_plan_shows_the_columns_as_the_serializer_does(user: User) -> None:
         (True, None),
     ]
     assert [entry["action"] for entry in planned] == ["Addition", "Change"]
+    assert [entry["object_number"] for entry in planned] == [7, None]
 
 
 class NamedAccountSerializer(AccountSerializer):
@@ -293,6 +298,7 @@ class KindsSerializer(serializers.Serializer):
     """Every field kind the plan reads, over columns it shows as they are and others."""
 
     text = serializers.CharField()
+    secret = serializers.CharField(write_only=True, source="text")  # never shown
     number_as_text = serializers.CharField(source="session_generation")
     number = serializers.IntegerField(source="session_generation")
     text_as_number = serializers.IntegerField(source="text")
@@ -318,6 +324,7 @@ class KindsSerializer(serializers.Serializer):
     joined_utc = serializers.DateTimeField(source="date_joined", default_timezone=UTC)
     joined_kolkata = serializers.DateTimeField(source="date_joined", default_timezone=KOLKATA)
     joined_day = serializers.DateTimeField(source="date_joined", format="%Y-%m-%d")
+    joined_week = serializers.DateTimeField(source="date_joined", format="week %W")
     joined_raw = serializers.DateTimeField(source="date_joined", format=None)
     seen = serializers.DateTimeField(source="last_login")
     day = serializers.DateField()
