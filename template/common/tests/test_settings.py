@@ -131,6 +131,7 @@ def test_gunicorn_runs_on_its_documented_defaults_and_reads_the_environment(
     for name in GUNICORN_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(Path, "is_dir", lambda path: path == gunicorn._SHARED_MEMORY)
 
     config = importlib.reload(gunicorn)
 
@@ -139,6 +140,7 @@ def test_gunicorn_runs_on_its_documented_defaults_and_reads_the_environment(
     assert (config.max_requests, config.max_requests_jitter) == (1000, 100)
     assert (config.accesslog, config.errorlog, config.loglevel) == ("-", "-", "info")
     assert (config.forwarded_allow_ips, config._SHUTDOWN_DELAY) == ("127.0.0.1,::1", 0)
+    assert config.worker_tmp_dir == str(gunicorn._SHARED_MEMORY)  # in memory, where it is
     # Where the scheduler cannot say (macOS), every CPU counts; one if even that is unknown.
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: None)
