@@ -46,3 +46,11 @@ def test_pages_outside_the_api_still_redirect_reads_to_their_slash(
 
     assert response.status_code == status_code
     assert response.get("Location") == (f"{path}/" if status_code == 301 else None)
+
+
+@pytest.mark.django_db
+def test_a_write_to_a_url_that_exists_in_no_spelling_is_a_plain_404(client: Client) -> None:
+    response = client.post("/api/v1/nothing", {"a": 1}, content_type="application/json")
+
+    assert_error(response, 404, "not_found")
+    assert "Did you mean" not in response.json()["error"]["message"]
